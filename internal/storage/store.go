@@ -1,0 +1,250 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// Codec encodes and decodes stored values. Encoded objects carry their
+// apiVersion and kind, so Decode returns the right Go type.
+type Codec interface {
+	Encode(obj runtime.Object) ([]byte, error)
+	Decode(data []byte) (runtime.Object, error)
+}
+
+// protobufCodec is the storage encoding: the Kubernetes protobuf envelope.
+type protobufCodec struct {
+	s *protobuf.Serializer
+}
+
+// NewProtobufCodec returns the codec for objects registered in scheme.
+func NewProtobufCodec(scheme *runtime.Scheme) Codec {
+	return protobufCodec{s: protobuf.NewSerializer(scheme, scheme)}
+}
+
+func (c protobufCodec) Encode(obj runtime.Object) ([]byte, error) {
+	return runtime.Encode(c.s, obj)
+}
+
+func (c protobufCodec) Decode(data []byte) (runtime.Object, error) {
+	obj, _, err := c.s.Decode(data, nil, nil)
+	return obj, err
+}
+
+// Store keeps objects in etcd under prefix.
+type Store struct {
+	client *clientv3.Client
+	codec  Codec
+	prefix string
+}
+
+// New returns a Store over client. Every key passed to its methods is
+// relative to prefix (e.g. "/registry").
+func New(client *clientv3.Client, codec Codec, prefix string) *Store {
+	return &Store{client: client, codec: codec, prefix: prefix}
+}
+
+// Client returns the etcd client (for health checks and compaction).
+func (s *Store) Client() *clientv3.Client { return s.client }
+
+// Create stores obj at key if the key is empty. obj's resourceVersion must be
+// unset. It returns the stored object with its new resourceVersion.
+func (s *Store) Create(ctx context.Context, key string, obj runtime.Object) (runtime.Object, error) {
+	data, err := s.encode(obj)
+	if err != nil {
+		return nil, err
+	}
+	k := s.prefix + key
+	resp, err := s.client.Txn(ctx).
+		If(clientv3.Compare(clientv3.ModRevision(k), "=", 0)).
+		Then(clientv3.OpPut(k, string(data))).
+		Commit()
+	if err != nil {
+		return nil, fmt.Errorf("etcd create %s: %w", key, err)
+	}
+	if !resp.Succeeded {
+		return nil, fmt.Errorf("create %s: %w", key, ErrExists)
+	}
+	return s.decode(data, resp.Header.Revision)
+}
+
+// Get returns the object at key (at the latest revision).
+func (s *Store) Get(ctx context.Context, key string) (runtime.Object, error) {
+	resp, err := s.client.Get(ctx, s.prefix+key)
+	if err != nil {
+		return nil, fmt.Errorf("etcd get %s: %w", key, err)
+	}
+	if len(resp.Kvs) == 0 {
+		return nil, fmt.Errorf("get %s: %w", key, ErrNotFound)
+	}
+	return s.decode(resp.Kvs[0].Value, resp.Kvs[0].ModRevision)
+}
+
+// UpdateFunc computes the new object from the current one. It must not
+// modify cur. Returning an error aborts the update with that error;
+// returning del deletes the key instead of writing next.
+type UpdateFunc func(cur runtime.Object) (next runtime.Object, del bool, err error)
+
+// GuaranteedUpdate reads key, applies tryUpdate and writes (or deletes) the
+// result if the key did not change meanwhile, retrying on races. If the new object equals
+// the current one byte for byte, nothing is written and the current object is
+// returned (as upstream: no-op updates keep the resourceVersion).
+func (s *Store) GuaranteedUpdate(ctx context.Context, key string, tryUpdate UpdateFunc) (runtime.Object, error) {
+	k := s.prefix + key
+	for {
+		resp, err := s.client.Get(ctx, k)
+		if err != nil {
+			return nil, fmt.Errorf("etcd get %s: %w", key, err)
+		}
+		if len(resp.Kvs) == 0 {
+			return nil, fmt.Errorf("update %s: %w", key, ErrNotFound)
+		}
+		kv := resp.Kvs[0]
+		cur, err := s.decode(kv.Value, kv.ModRevision)
+		if err != nil {
+			return nil, err
+		}
+		next, del, err := tryUpdate(cur)
+		if err != nil {
+			return nil, err
+		}
+		data, err := s.encode(next)
+		if err != nil {
+			return nil, err
+		}
+		if !del && string(data) == string(kv.Value) {
+			return cur, nil
+		}
+		op := clientv3.OpPut(k, string(data))
+		if del {
+			op = clientv3.OpDelete(k)
+		}
+		tresp, err := s.client.Txn(ctx).
+			If(clientv3.Compare(clientv3.ModRevision(k), "=", kv.ModRevision)).
+			Then(op).
+			Commit()
+		if err != nil {
+			return nil, fmt.Errorf("etcd update %s: %w", key, err)
+		}
+		if tresp.Succeeded {
+			return s.decode(data, tresp.Header.Revision)
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// Precondition checks the current object before a delete; returning an error
+// aborts the delete with it.
+type Precondition func(cur runtime.Object) error
+
+// Delete removes key if check (may be nil) accepts the current object, and
+// returns the deleted object with resourceVersion set to the deleting revision.
+func (s *Store) Delete(ctx context.Context, key string, check Precondition) (runtime.Object, error) {
+	k := s.prefix + key
+	for {
+		resp, err := s.client.Get(ctx, k)
+		if err != nil {
+			return nil, fmt.Errorf("etcd get %s: %w", key, err)
+		}
+		if len(resp.Kvs) == 0 {
+			return nil, fmt.Errorf("delete %s: %w", key, ErrNotFound)
+		}
+		kv := resp.Kvs[0]
+		cur, err := s.decode(kv.Value, kv.ModRevision)
+		if err != nil {
+			return nil, err
+		}
+		if check != nil {
+			if err := check(cur); err != nil {
+				return nil, err
+			}
+		}
+		tresp, err := s.client.Txn(ctx).
+			If(clientv3.Compare(clientv3.ModRevision(k), "=", kv.ModRevision)).
+			Then(clientv3.OpDelete(k)).
+			Commit()
+		if err != nil {
+			return nil, fmt.Errorf("etcd delete %s: %w", key, err)
+		}
+		if tresp.Succeeded {
+			return cur, setRV(cur, tresp.Header.Revision)
+		}
+	}
+}
+
+// CheckUID and CheckRV build the upstream delete/update preconditions.
+func CheckUID(uid types.UID, rv string) Precondition {
+	return func(cur runtime.Object) error {
+		m, err := meta.Accessor(cur)
+		if err != nil {
+			return err
+		}
+		if uid != "" && m.GetUID() != uid {
+			return fmt.Errorf("%w: Precondition failed: UID in precondition: %v, UID in object meta: %v", ErrConflict, uid, m.GetUID())
+		}
+		if rv != "" && m.GetResourceVersion() != rv {
+			return fmt.Errorf("%w: Precondition failed: ResourceVersion in precondition: %v, ResourceVersion in object meta: %v", ErrConflict, rv, m.GetResourceVersion())
+		}
+		return nil
+	}
+}
+
+// CurrentRevision returns etcd's current revision.
+func (s *Store) CurrentRevision(ctx context.Context) (int64, error) {
+	resp, err := s.client.Get(ctx, s.prefix+"/", clientv3.WithCountOnly(), clientv3.WithLimit(1))
+	if err != nil {
+		return 0, fmt.Errorf("etcd revision: %w", err)
+	}
+	return resp.Header.Revision, nil
+}
+
+// Compact discards history older than rev.
+func (s *Store) Compact(ctx context.Context, rev int64) error {
+	_, err := s.client.Compact(ctx, rev, clientv3.WithCompactPhysical())
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return fmt.Errorf("etcd compact %d: %w", rev, err)
+	}
+	return err
+}
+
+func (s *Store) encode(obj runtime.Object) ([]byte, error) {
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
+	rv := m.GetResourceVersion()
+	m.SetResourceVersion("")
+	data, err := s.codec.Encode(obj)
+	m.SetResourceVersion(rv)
+	if err != nil {
+		return nil, fmt.Errorf("encode %T: %w", obj, err)
+	}
+	return data, nil
+}
+
+func (s *Store) decode(data []byte, rev int64) (runtime.Object, error) {
+	obj, err := s.codec.Decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("decode stored object: %w", err)
+	}
+	return obj, setRV(obj, rev)
+}
+
+func setRV(obj runtime.Object, rev int64) error {
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return err
+	}
+	m.SetResourceVersion(strconv.FormatInt(rev, 10))
+	return nil
+}
