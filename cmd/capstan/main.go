@@ -1,0 +1,86 @@
+// Command capstan is the single Capstan binary: `capstan server` runs a
+// control plane (and, later, the node agent), `capstan version` prints the
+// version. main only parses flags and wires constructors.
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/capstan/capstan/internal/server"
+)
+
+func main() {
+	if err := newRootCommand().Execute(); err != nil {
+		os.Exit(1)
+	}
+}
+
+func newRootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "capstan",
+		Short:         "Capstan: a Kubernetes-compatible container orchestrator in one binary",
+		SilenceUsage:  true,
+		SilenceErrors: false,
+	}
+	root.AddCommand(newServerCommand(), newVersionCommand())
+	return root
+}
+
+func newLogger(verbose bool) *slog.Logger {
+	level := slog.LevelInfo
+	if verbose {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+}
+
+func newServerCommand() *cobra.Command {
+	cfg := server.Config{}
+	var disableAgent, verbose bool
+	cmd := &cobra.Command{
+		Use:   "server",
+		Short: "Run a control plane: etcd, the API server (and soon scheduler, controllers and the node agent)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg.Log = newLogger(verbose)
+			if !disableAgent {
+				cfg.Log.Warn("the node agent is not part of this build yet; running the control plane only")
+			}
+			ctx, cancel := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, os.Interrupt)
+			defer cancel()
+			r, err := server.Start(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			return r.Wait()
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.DataDir, "data-dir", "/var/lib/capstan", "directory for etcd data, certificates and the admin kubeconfig")
+	f.StringVar(&cfg.BindAddress, "bind-address", "0.0.0.0", "address the API server listens on")
+	f.IntVar(&cfg.HTTPSPort, "https-port", 6443, "port the API server listens on")
+	f.StringSliceVar(&cfg.EtcdServers, "etcd-servers", nil, "external etcd endpoints (comma separated); empty runs embedded etcd")
+	f.StringVar(&cfg.ServiceCIDR, "service-cidr", "10.43.0.0/16", "range ClusterIPs are allocated from")
+	f.BoolVar(&disableAgent, "disable-agent", false, "do not run the node agent on this machine")
+	f.BoolVarP(&verbose, "verbose", "v", false, "log debug messages")
+	return cmd
+}
+
+func newVersionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			v := server.Version()
+			_, err := fmt.Fprintf(cmd.OutOrStdout(), "capstan %s (Kubernetes API %s.%s, %s)\n", v.GitVersion, v.Major, v.Minor, v.GoVersion)
+			return err
+		},
+	}
+}

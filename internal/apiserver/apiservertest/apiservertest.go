@@ -1,0 +1,75 @@
+package apiservertest
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+
+	"github.com/capstan/capstan/internal/apiserver"
+	"github.com/capstan/capstan/internal/etcd"
+	"github.com/capstan/capstan/internal/storage"
+)
+
+// Server is a running test API server.
+type Server struct {
+	API    *apiserver.Server
+	Store  *storage.Store
+	Config *rest.Config
+	URL    string
+}
+
+// Start runs an API server for the test; everything stops in t.Cleanup.
+// mutate, if not nil, adjusts the configuration before the server is built.
+func Start(t testing.TB, mutate func(*apiserver.Config)) *Server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	e, err := etcd.StartEmbedded(ctx, t.TempDir(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("start etcd: %v", err)
+	}
+	t.Cleanup(e.Close)
+	scheme, err := apiserver.NewScheme()
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := storage.New(e.Client(), storage.NewProtobufCodec(scheme), "/registry")
+	cfg := apiserver.Config{Store: store, Log: slog.New(slog.DiscardHandler)}
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	api, err := apiserver.New(cfg)
+	if err != nil {
+		t.Fatalf("build API server: %v", err)
+	}
+	if err := api.Start(ctx); err != nil {
+		t.Fatalf("start API server: %v", err)
+	}
+	h := api.Handler()
+	admin := apiserver.User{Name: "test-admin", Groups: []string{"system:masters", "system:authenticated"}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(apiserver.WithUser(r.Context(), admin)))
+	}))
+	t.Cleanup(srv.Close)
+	return &Server{API: api, Store: store, URL: srv.URL, Config: &rest.Config{Host: srv.URL, QPS: -1}}
+}
+
+// Clientset returns a typed client; protobuf selects the protobuf encoding.
+func (s *Server) Clientset(t testing.TB, protobuf bool) *kubernetes.Clientset {
+	t.Helper()
+	cfg := rest.CopyConfig(s.Config)
+	if protobuf {
+		cfg.ContentType = "application/vnd.kubernetes.protobuf"
+		cfg.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs
+}

@@ -1,0 +1,9 @@
+// Package apiserver serves the Kubernetes REST API over the object store:
+// routing of group/version/resource paths, discovery, content negotiation
+// (JSON, YAML, protobuf, Tables), the verbs (get, list, watch, create,
+// update, patch, delete, deletecollection), subresources, Status errors,
+// request limits, health checks and request metrics.
+//
+// It must not run controllers or any other component's logic: everything
+// that reacts to objects is a client of this server.
+package apiserver

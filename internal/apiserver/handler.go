@@ -1,0 +1,157 @@
+package apiserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"runtime/debug"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// User is the authenticated identity of a request.
+type User struct {
+	Name   string
+	Groups []string
+}
+
+type userKey struct{}
+
+// UserFrom returns the request's authenticated user.
+func UserFrom(ctx context.Context) (User, bool) {
+	u, ok := ctx.Value(userKey{}).(User)
+	return u, ok
+}
+
+// publicPath reports paths anonymous clients may read, as upstream's
+// system:public-info-viewer role allows.
+func publicPath(p string) bool {
+	for _, pre := range []string{"/healthz", "/livez", "/readyz", "/version"} {
+		if p == pre || strings.HasPrefix(p, pre+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) buildHandler() http.Handler {
+	mux := http.NewServeMux()
+	s.registerHealth(mux)
+	mux.HandleFunc("GET /version", s.serveVersion)
+	mux.HandleFunc("GET /version/{$}", s.serveVersion)
+	mux.Handle("GET /metrics", s.metricsHandler())
+	s.registerOpenAPI(mux)
+	mux.HandleFunc("/api", s.serveAPI)
+	mux.HandleFunc("/api/", s.serveAPI)
+	mux.HandleFunc("/apis", s.serveAPI)
+	mux.HandleFunc("/apis/", s.serveAPI)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, errNoSuchPath())
+	})
+	var h http.Handler = mux
+	h = s.withAuthentication(h)
+	h = s.withLimits(h)
+	h = s.withMetrics(h)
+	h = s.withRecovery(h)
+	return h
+}
+
+// withRecovery turns a panic in a handler into a 500 Status and a log line,
+// never a dropped connection without an answer.
+func (s *Server) withRecovery(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("handler panic", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				s.writeError(w, r, apierrors.NewInternalError(fmt.Errorf("%v", v)))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// withAuthentication accepts client certificates verified against the
+// cluster CA (user = CN, groups = O). Other requests get 401, except for the
+// public health and version paths.
+func (s *Server) withAuthentication(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 && len(r.TLS.VerifiedChains[0]) > 0 {
+			c := r.TLS.VerifiedChains[0][0]
+			u := User{Name: c.Subject.CommonName, Groups: append(append([]string{}, c.Subject.Organization...), "system:authenticated")}
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey{}, u)))
+			return
+		}
+		if u, ok := UserFrom(r.Context()); ok && u.Name != "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if publicPath(r.URL.Path) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		s.writeError(w, r, apierrors.NewUnauthorized("Unauthorized"))
+	})
+}
+
+// WithUser returns ctx carrying u; in-process callers (tests, loopback
+// clients) use it to skip TLS authentication.
+func WithUser(ctx context.Context, u User) context.Context {
+	return context.WithValue(ctx, userKey{}, u)
+}
+
+// writeError writes err as a Status with its code. Unknown errors are
+// internal errors.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var st apierrors.APIStatus
+	if !errors.As(err, &st) {
+		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		st = apierrors.NewInternalError(err)
+	}
+	status := st.Status()
+	status.Kind, status.APIVersion = "Status", "v1"
+	if status.Code == 0 {
+		status.Code = http.StatusInternalServerError
+	}
+	if status.Code == http.StatusTooManyRequests || status.Code == http.StatusGatewayTimeout {
+		if d := status.Details; d != nil && d.RetryAfterSeconds > 0 {
+			w.Header().Set("Retry-After", fmt.Sprint(d.RetryAfterSeconds))
+		}
+	}
+	acc, ok := negotiate(s.codecs, r.Header.Get("Accept"), false)
+	if !ok || acc.kind != outputObject {
+		acc, _ = negotiate(s.codecs, mediaJSON, false)
+	}
+	s.writeRaw(w, acc, int(status.Code), &status)
+}
+
+// writeRaw encodes obj with acc's serializer as the response body.
+func (s *Server) writeRaw(w http.ResponseWriter, acc accepted, code int, obj runtime.Object) {
+	enc := acc.info.Serializer
+	if acc.pretty && acc.info.PrettySerializer != nil {
+		enc = acc.info.PrettySerializer
+	}
+	w.Header().Set("Content-Type", acc.info.MediaType)
+	w.Header().Set("Cache-Control", "no-cache, private")
+	w.WriteHeader(code)
+	if err := enc.Encode(obj, w); err != nil {
+		s.log.Debug("write response", "err", err)
+	}
+}
+
+// statusSuccess is the Status upstream returns for some deletes.
+func statusSuccess(details *metav1.StatusDetails) *metav1.Status {
+	return &metav1.Status{TypeMeta: metav1.TypeMeta{Kind: "Status", APIVersion: "v1"}, Status: metav1.StatusSuccess, Details: details}
+}
+
+// errNoSuchPath is upstream's answer for a path that names no resource.
+func errNoSuchPath() error {
+	return apierrors.NewGenericServerResponse(http.StatusNotFound, "", schema.GroupResource{}, "", "", 0, false)
+}

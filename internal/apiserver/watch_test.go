@@ -1,0 +1,95 @@
+package apiserver_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/capstan/capstan/internal/apiserver/apiservertest"
+)
+
+// TestInformerSeesChangesInOrderAndSurvivesCompaction runs a client-go shared
+// informer over pods: it must see create, update and delete in order, and
+// keep working after etcd history it watched from has been compacted.
+func TestInformerSeesChangesInOrderAndSurvivesCompaction(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	srv := apiservertest.Start(t, nil)
+	cs := srv.Clientset(t, true)
+	events := make(chan string, 100)
+	f := informers.NewSharedInformerFactory(cs, 0)
+	inf := f.Core().V1().Pods().Informer()
+	_, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: func(o any) { events <- "add " + o.(*corev1.Pod).Name },
+		UpdateFunc: func(old, o any) {
+			events <- fmt.Sprintf("update %s %s", o.(*corev1.Pod).Name, o.(*corev1.Pod).Labels["v"])
+		},
+		DeleteFunc: func(o any) {
+			if p, ok := o.(*corev1.Pod); ok {
+				events <- "delete " + p.Name
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Start(ctx.Done())
+	defer func() { cancel(); f.Shutdown() }()
+	if !cache.WaitForCacheSync(ctx.Done(), inf.HasSynced) {
+		t.Fatal("informer did not sync")
+	}
+	pods := cs.CoreV1().Pods("default")
+	mk := func(name string) {
+		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"v": "1"}},
+			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "busybox"}}}}
+		if _, err := pods.Create(ctx, p, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	expect := func(want ...string) {
+		t.Helper()
+		for _, w := range want {
+			select {
+			case got := <-events:
+				if got != w {
+					t.Fatalf("event %q, want %q", got, w)
+				}
+			case <-ctx.Done():
+				t.Fatalf("timed out waiting for %q", w)
+			}
+		}
+	}
+	mk("a")
+	p, _ := pods.Get(ctx, "a", metav1.GetOptions{})
+	p.Labels["v"] = "2"
+	if _, err := pods.Update(ctx, p, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := pods.Delete(ctx, "a", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	expect("add a", "update a 2", "delete a")
+
+	// Compact away everything, then break the informer's watch by
+	// compacting again: the informer must relist and carry on.
+	mk("b")
+	expect("add b")
+	rev, err := srv.Store.CurrentRevision(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Store.Compact(ctx, rev); err != nil {
+		t.Fatal(err)
+	}
+	mk("c")
+	expect("add c")
+	if got := len(inf.GetStore().List()); got != 2 {
+		t.Fatalf("informer cache holds %d pods, want 2", got)
+	}
+}

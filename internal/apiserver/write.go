@@ -1,0 +1,159 @@
+package apiserver
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/capstan/capstan/internal/apis"
+	"github.com/capstan/capstan/internal/storage"
+)
+
+func dryRun(rq *request) bool { return len(rq.q["dryRun"]) > 0 }
+
+func (s *Server) create(rq *request) error {
+	obj, err := s.decodeBody(rq, rq.res.GVK)
+	if err != nil {
+		return err
+	}
+	m := metaOf(obj)
+	if rq.res.Namespaced && m.GetNamespace() != "" && m.GetNamespace() != rq.ri.namespace {
+		return apierrors.NewBadRequest("the namespace of the provided object does not match the namespace sent on the request")
+	}
+	apis.Default(obj)
+	if err := s.prepareCreate(rq.res, obj, rq.ri.namespace); err != nil {
+		return apierrors.NewInternalError(err)
+	}
+	if errs := apis.ValidateCreate(obj, rq.res.Namespaced); len(errs) > 0 {
+		return apierrors.NewInvalid(rq.res.GVK.GroupKind(), m.GetName(), errs)
+	}
+	if rq.res.Namespaced {
+		if err := s.checkNamespaceOpen(rq, m.GetName()); err != nil {
+			return err
+		}
+	}
+	release, err := s.admitCreate(rq, obj)
+	if err != nil {
+		return err
+	}
+	if dryRun(rq) {
+		release()
+		return s.writeObject(rq, http.StatusCreated, obj)
+	}
+	out, err := s.store.Create(rq.ctx, rq.res.key(m.GetNamespace(), m.GetName()), obj)
+	if err != nil {
+		release()
+		return storageError(err, rq.gr(), m.GetName())
+	}
+	return s.writeObject(rq, http.StatusCreated, out)
+}
+
+// checkNamespaceOpen refuses objects in a missing or terminating namespace.
+func (s *Server) checkNamespaceOpen(rq *request, name string) error {
+	nsObj, err := s.store.Get(rq.ctx, s.namespaces().key("", rq.ri.namespace))
+	if errors.Is(err, storage.ErrNotFound) {
+		return apierrors.NewNotFound(corev1.Resource("namespaces"), rq.ri.namespace)
+	}
+	if err != nil {
+		return storageError(err, corev1.Resource("namespaces"), rq.ri.namespace)
+	}
+	if ns := nsObj.(*corev1.Namespace); ns.DeletionTimestamp != nil || ns.Status.Phase == corev1.NamespaceTerminating {
+		err := apierrors.NewForbidden(rq.gr(), name, fmt.Errorf("unable to create new content in namespace %s because it is being terminated", ns.Name))
+		err.ErrStatus.Details.Causes = []metav1.StatusCause{{Type: corev1.NamespaceTerminatingCause, Message: fmt.Sprintf("namespace %s is being terminated", ns.Name), Field: "metadata.namespace"}}
+		return err
+	}
+	return nil
+}
+
+// update serves PUT and PATCH of a resource or one of its subresources. The
+// client's version (decoded or patched) is computed from the current object
+// inside the store's retry loop, so concurrent writers never lose updates.
+func (s *Server) update(rq *request) error {
+	view, err := viewOf(rq.res, rq.ri.sub)
+	if err != nil {
+		return err
+	}
+	var body []byte
+	var put runtime.Object
+	if rq.ri.verb == "patch" {
+		if body, err = s.readBody(rq); err != nil {
+			return err
+		}
+	} else if put, err = s.decodeBody(rq, view.kind(rq.res)); err != nil {
+		return err
+	}
+	if put != nil {
+		if n := metaOf(put).GetName(); n != rq.ri.name {
+			return apierrors.NewBadRequest(fmt.Sprintf("the name of the object (%s) does not match the name on the URL (%s)", n, rq.ri.name))
+		}
+	}
+	key := rq.res.key(rq.ri.namespace, rq.ri.name)
+	var dryResult runtime.Object
+	compute := func(cur runtime.Object) (runtime.Object, bool, error) {
+		in := put
+		if in != nil {
+			in = in.DeepCopyObject()
+		} else {
+			curView, err := view.extract(cur)
+			if err != nil {
+				return nil, false, err
+			}
+			if in, err = s.patch(rq, view.kind(rq.res), curView, body); err != nil {
+				return nil, false, err
+			}
+		}
+		next, err := s.nextObject(rq, view, cur, in)
+		if err != nil || !dryRun(rq) {
+			return next, next != nil && finalized(next), err
+		}
+		dryResult = next
+		return nil, false, errDryRun
+	}
+	out, err := s.store.GuaranteedUpdate(rq.ctx, key, compute)
+	if errors.Is(err, errDryRun) {
+		out, err = dryResult, nil
+	}
+	if err != nil {
+		return storageError(err, rq.gr(), rq.ri.name)
+	}
+	if out, err = view.extract(out); err != nil {
+		return err
+	}
+	return s.writeObject(rq, http.StatusOK, out)
+}
+
+// errDryRun stops a dry-run update before the store writes.
+var errDryRun = errors.New("dry run")
+
+// nextObject turns the client's version in into the next stored object:
+// optimistic concurrency, server-owned metadata, defaulting and validation.
+func (s *Server) nextObject(rq *request, v view, cur, in runtime.Object) (runtime.Object, error) {
+	rv := metaOf(in).GetResourceVersion()
+	if rv != "" && rv != metaOf(cur).GetResourceVersion() {
+		return nil, conflictModified(rq.gr(), rq.ri.name)
+	}
+	if n := metaOf(in).GetName(); n != "" && n != rq.ri.name {
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("the name of the object (%s) does not match the name on the URL (%s)", n, rq.ri.name))
+	}
+	next, err := v.apply(rq.res, cur, in)
+	if err != nil {
+		return nil, err
+	}
+	metaOf(next).SetName(rq.ri.name)
+	apis.Default(next)
+	if err := prepareUpdate(rq.res, next, cur); err != nil {
+		return nil, apierrors.NewInternalError(err)
+	}
+	if errs := apis.ValidateUpdate(next, cur, rq.res.Namespaced); len(errs) > 0 {
+		return nil, apierrors.NewInvalid(rq.res.GVK.GroupKind(), rq.ri.name, errs)
+	}
+	if err := s.admitUpdate(rq, next, cur); err != nil {
+		return nil, err
+	}
+	return next, nil
+}

@@ -1,0 +1,161 @@
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"k8s.io/apimachinery/pkg/version"
+	"k8s.io/utils/clock"
+
+	"github.com/capstan/capstan/internal/apiserver"
+	"github.com/capstan/capstan/internal/etcd"
+	"github.com/capstan/capstan/internal/pki"
+	"github.com/capstan/capstan/internal/storage"
+)
+
+// Config is the configuration of `capstan server`.
+type Config struct {
+	DataDir     string
+	BindAddress string
+	HTTPSPort   int
+	// EtcdServers are external etcd endpoints; empty runs embedded etcd.
+	EtcdServers []string
+	// ServiceCIDR is the ClusterIP range (default 10.43.0.0/16).
+	ServiceCIDR string
+	Log         *slog.Logger
+}
+
+// Version is what the server reports at /version.
+func Version() version.Info {
+	return version.Info{
+		Major: "1", Minor: "33", GitVersion: "v1.33.0+capstan", GitCommit: "capstan", GitTreeState: "clean",
+		BuildDate: "2026-11-27T00:00:00Z", GoVersion: goVersion(), Compiler: "gc", Platform: platform(),
+	}
+}
+
+// Running is a started control plane.
+type Running struct {
+	// Kubeconfig is the admin kubeconfig path.
+	Kubeconfig string
+	// URL is the API server's HTTPS address.
+	URL  string
+	done chan error
+}
+
+// Wait blocks until the server has stopped and returns why.
+func (r *Running) Wait() error { return <-r.done }
+
+// Start brings up etcd, the PKI and the API server, and returns once the API
+// serves. Everything stops when ctx is cancelled; Wait reports the end.
+func Start(ctx context.Context, cfg Config) (*Running, error) {
+	log := cfg.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	_, serviceCIDR, err := net.ParseCIDR(cfg.ServiceCIDR)
+	if err != nil {
+		return nil, fmt.Errorf("--service-cidr %q: %w", cfg.ServiceCIDR, err)
+	}
+	client, closeEtcd, err := openEtcd(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	stop := func() { closeEtcd() }
+	advertise := advertiseAddress()
+	url := "https://" + net.JoinHostPort(loopbackFor(cfg.BindAddress), strconv.Itoa(cfg.HTTPSPort))
+	kubeconfig := filepath.Join(cfg.DataDir, pki.AdminKubeconfig)
+	certs, err := pki.EnsureCluster(filepath.Join(cfg.DataDir, "pki"), kubeconfig, servingSANs(serviceCIDR, advertise, url), time.Now())
+	if err != nil {
+		stop()
+		return nil, fmt.Errorf("cluster certificates: %w", err)
+	}
+	tlsCfg, err := certs.ServerTLS()
+	if err != nil {
+		stop()
+		return nil, err
+	}
+	scheme, err := apiserver.NewScheme()
+	if err != nil {
+		stop()
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	api, err := apiserver.New(apiserver.Config{
+		Store: storage.New(client, storage.NewProtobufCodec(scheme), "/registry"),
+		Log:   log.With("component", "apiserver"), Clock: clock.RealClock{},
+		Registerer: reg, Gatherer: reg, ServiceCIDR: serviceCIDR, Version: Version(),
+		AdvertiseAddress: advertise, Port: cfg.HTTPSPort,
+	})
+	if err != nil {
+		stop()
+		return nil, fmt.Errorf("build API server: %w", err)
+	}
+	if err := api.Start(ctx); err != nil {
+		stop()
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.BindAddress, strconv.Itoa(cfg.HTTPSPort)))
+	if err != nil {
+		stop()
+		return nil, fmt.Errorf("listen on %s:%d: %w", cfg.BindAddress, cfg.HTTPSPort, err)
+	}
+	srv := &http.Server{Handler: api.Handler(), TLSConfig: tlsCfg, ReadHeaderTimeout: 30 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
+	r := &Running{Kubeconfig: kubeconfig, URL: url, done: make(chan error, 1)}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(tls.NewListener(ln, tlsCfg)) }()
+	log.Info("API server listening", "url", url, "kubeconfig", kubeconfig)
+	go func() {
+		var err error
+		select {
+		case <-ctx.Done():
+		case err = <-serveErr:
+		}
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if serr := srv.Shutdown(sctx); serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+			log.Warn("shutdown API server", "err", serr)
+		}
+		stop()
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		log.Info("server stopped")
+		r.done <- err
+	}()
+	return r, nil
+}
+
+// openEtcd returns a client to the external cluster or to an embedded member.
+func openEtcd(ctx context.Context, cfg Config, log *slog.Logger) (*clientv3.Client, func(), error) {
+	if len(cfg.EtcdServers) > 0 {
+		c, err := etcd.Dial(ctx, cfg.EtcdServers)
+		if err != nil {
+			return nil, nil, err
+		}
+		log.Info("using external etcd", "endpoints", cfg.EtcdServers)
+		return c, func() { c.Close() }, nil
+	}
+	e, err := etcd.StartEmbedded(ctx, filepath.Join(cfg.DataDir, "etcd"), log.With("component", "etcd"))
+	if err != nil {
+		return nil, nil, err
+	}
+	c := e.Client()
+	return c, func() { c.Close(); e.Close() }, nil
+}
