@@ -45,7 +45,7 @@ func TestBadInputGetsStatus(t *testing.T) {
 		{"unknown query param", "GET", cms + "?frobnicate=1", "", "", 400, `unknown query parameter "frobnicate"`},
 		{"bad limit", "GET", cms + "?limit=ten", "", "", 400, "limit"},
 		{"bad label selector", "GET", cms + "?labelSelector=a%20in%20(", "", "", 400, "unable to parse requirement"},
-		{"unsupported field selector", "GET", cms + "?fieldSelector=spec.nope%3D1", "", "", 400, "field label not supported: spec.nope"},
+		{"unsupported field selector", "GET", cms + "?fieldSelector=spec.nope%3D1", "", "", 400, `"spec.nope" is not a known field selector: only "metadata.name", "metadata.namespace"`},
 		{"bad continue", "GET", cms + "?limit=1&continue=bm90LWEtdG9rZW4", "", "", 400, "continue"},
 		{"unknown resource", "GET", "/api/v1/frobs", "", "", 404, "could not find the requested resource"},
 		{"unknown group", "GET", "/apis/nope.example.com/v1/things", "", "", 404, "could not find the requested resource"},

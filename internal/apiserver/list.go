@@ -37,10 +37,13 @@ func (s *Server) parseSelection(rq *request) (selection, error) {
 		if sel.fields, err = fields.ParseSelector(v); err != nil {
 			return sel, apierrors.NewBadRequest(fmt.Sprintf("invalid field selector %q: %v", v, err))
 		}
-		for _, r := range sel.fields.Requirements() {
-			if !fieldselector.Supported(rq.res.GVK.GroupKind(), r.Field) {
-				return sel, apierrors.NewBadRequest(fmt.Sprintf("field label not supported: %s", r.Field))
-			}
+		gk := rq.res.GVK.GroupKind()
+		sel.fields, err = sel.fields.Transform(func(f, v string) (string, string, error) {
+			label, err := fieldselector.Convert(gk, f)
+			return label, v, err
+		})
+		if err != nil {
+			return sel, apierrors.NewBadRequest(err.Error())
 		}
 	}
 	return sel, nil
