@@ -11,7 +11,6 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/server/v3/embed"
-	"go.etcd.io/etcd/server/v3/etcdserver/api/v3client"
 	"go.uber.org/zap"
 )
 
@@ -72,10 +71,11 @@ func StartEmbedded(ctx context.Context, dir string, log *slog.Logger) (*Embedded
 	return &Embedded{etcd: e, Endpoint: clientURL.String()}, nil
 }
 
-// Client returns an in-process client: no sockets, no serialisation beyond
-// gRPC's in-memory transport.
-func (e *Embedded) Client() *clientv3.Client {
-	return v3client.New(e.etcd.Server)
+// Client dials the member's client socket. (etcd's in-process v3client
+// adapter is not used: with a few dozen watchers on it, event delivery
+// stalls for good.)
+func (e *Embedded) Client(ctx context.Context) (*clientv3.Client, error) {
+	return Dial(ctx, []string{e.Endpoint})
 }
 
 // Err reports a fatal error of the running member.

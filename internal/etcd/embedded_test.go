@@ -15,10 +15,16 @@ func TestEmbeddedRestartKeepsData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Client().Put(ctx, "/k", "v"); err != nil {
+	c, err := e.Client(ctx)
+	if err != nil {
 		e.Close()
 		t.Fatal(err)
 	}
+	if _, err := c.Put(ctx, "/k", "v"); err != nil {
+		e.Close()
+		t.Fatal(err)
+	}
+	c.Close()
 	e.Close()
 
 	e, err = StartEmbedded(ctx, dir, log)

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"k8s.io/apimachinery/pkg/version"
+	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
 
 	"github.com/capstan/capstan/internal/apiserver"
@@ -50,8 +51,10 @@ type Running struct {
 	// Kubeconfig is the admin kubeconfig path.
 	Kubeconfig string
 	// URL is the API server's HTTPS address.
-	URL  string
-	done chan error
+	URL string
+	// Loopback is the client configuration in-process components use.
+	Loopback *rest.Config
+	done     chan error
 }
 
 // Wait blocks until the server has stopped and returns why.
@@ -89,6 +92,11 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 		stop()
 		return nil, err
 	}
+	loopback, err := loopbackConfig(certs, url)
+	if err != nil {
+		stop()
+		return nil, err
+	}
 	scheme, err := apiserver.NewScheme()
 	if err != nil {
 		stop()
@@ -117,7 +125,7 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 	}
 	srv := &http.Server{Handler: api.Handler(), TLSConfig: tlsCfg, ReadHeaderTimeout: 30 * time.Second,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
-	r := &Running{Kubeconfig: kubeconfig, URL: url, done: make(chan error, 1)}
+	r := &Running{Kubeconfig: kubeconfig, URL: url, Loopback: loopback, done: make(chan error, 1)}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(tls.NewListener(ln, tlsCfg)) }()
 	log.Info("API server listening", "url", url, "kubeconfig", kubeconfig)
@@ -142,6 +150,23 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 	return r, nil
 }
 
+// loopbackConfig issues an in-memory client certificate for the components
+// running inside this process and returns their client configuration.
+func loopbackConfig(certs *pki.Cluster, url string) (*rest.Config, error) {
+	kp, err := certs.CA.Issue(pki.LeafSpec{CommonName: "system:apiserver", Organization: []string{"system:masters"}}, time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("loopback client certificate: %w", err)
+	}
+	keyPEM, err := kp.KeyPEM()
+	if err != nil {
+		return nil, err
+	}
+	return &rest.Config{
+		Host: url, QPS: 200, Burst: 400,
+		TLSClientConfig: rest.TLSClientConfig{CAData: certs.CA.CertPEM(), CertData: kp.CertPEM(), KeyData: keyPEM},
+	}, nil
+}
+
 // openEtcd returns a client to the external cluster or to an embedded member.
 func openEtcd(ctx context.Context, cfg Config, log *slog.Logger) (*clientv3.Client, func(), error) {
 	if len(cfg.EtcdServers) > 0 {
@@ -156,6 +181,10 @@ func openEtcd(ctx context.Context, cfg Config, log *slog.Logger) (*clientv3.Clie
 	if err != nil {
 		return nil, nil, err
 	}
-	c := e.Client()
+	c, err := e.Client(ctx)
+	if err != nil {
+		e.Close()
+		return nil, nil, err
+	}
 	return c, func() { c.Close(); e.Close() }, nil
 }

@@ -22,15 +22,23 @@ type Codec interface {
 
 // protobufCodec is the storage encoding: the Kubernetes protobuf envelope.
 type protobufCodec struct {
-	s *protobuf.Serializer
+	s      *protobuf.Serializer
+	scheme *runtime.Scheme
 }
 
 // NewProtobufCodec returns the codec for objects registered in scheme.
 func NewProtobufCodec(scheme *runtime.Scheme) Codec {
-	return protobufCodec{s: protobuf.NewSerializer(scheme, scheme)}
+	return protobufCodec{s: protobuf.NewSerializer(scheme, scheme), scheme: scheme}
 }
 
+// Encode writes obj with its registered apiVersion and kind, whatever its
+// TypeMeta says.
 func (c protobufCodec) Encode(obj runtime.Object) ([]byte, error) {
+	gvks, _, err := c.scheme.ObjectKinds(obj)
+	if err != nil {
+		return nil, err
+	}
+	obj.GetObjectKind().SetGroupVersionKind(gvks[0])
 	return runtime.Encode(c.s, obj)
 }
 

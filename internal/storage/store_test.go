@@ -24,7 +24,12 @@ func newTestStore(t *testing.T) *Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(e.Close)
-	return New(e.Client(), NewProtobufCodec(scheme.Scheme), "/registry")
+	c, err := e.Client(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return New(c, NewProtobufCodec(scheme.Scheme), "/registry")
 }
 
 func cm(name string, labels map[string]string) *corev1.ConfigMap {

@@ -38,7 +38,12 @@ func Start(t testing.TB, mutate func(*apiserver.Config)) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := storage.New(e.Client(), storage.NewProtobufCodec(scheme), "/registry")
+	client, err := e.Client(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close() })
+	store := storage.New(client, storage.NewProtobufCodec(scheme), "/registry")
 	cfg := apiserver.Config{Store: store, Log: slog.New(slog.DiscardHandler)}
 	if mutate != nil {
 		mutate(&cfg)
@@ -63,6 +68,8 @@ func Start(t testing.TB, mutate func(*apiserver.Config)) *Server {
 func (s *Server) Clientset(t testing.TB, protobuf bool) *kubernetes.Clientset {
 	t.Helper()
 	cfg := rest.CopyConfig(s.Config)
+	cfg.ContentType = "application/json"
+	cfg.AcceptContentTypes = "application/json"
 	if protobuf {
 		cfg.ContentType = "application/vnd.kubernetes.protobuf"
 		cfg.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
