@@ -104,8 +104,15 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	store := storage.New(client, storage.NewProtobufCodec(scheme), "/registry")
+	etcdMetrics, err := storage.NewMetrics(reg)
+	if err != nil {
+		stop()
+		return nil, err
+	}
+	store.SetMetrics(etcdMetrics)
 	api, err := apiserver.New(apiserver.Config{
-		Store: storage.New(client, storage.NewProtobufCodec(scheme), "/registry"),
+		Store: store,
 		Log:   log.With("component", "apiserver"), Clock: clock.RealClock{},
 		Registerer: reg, Gatherer: reg, ServiceCIDR: serviceCIDR, Version: Version(),
 		AdvertiseAddress: advertise, Port: cfg.HTTPSPort,

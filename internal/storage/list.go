@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -74,6 +75,7 @@ func decodeContinue(tok string) (continueToken, error) {
 // List reads the objects whose keys start with prefix (which should end in
 // "/"), in key order.
 func (s *Store) List(ctx context.Context, prefix string, opts ListOptions) (*ListResult, error) {
+	defer s.observe("list", prefix, time.Now())
 	base := s.prefix + prefix
 	start, end := base, clientv3.GetPrefixRangeEnd(base)
 	rev := int64(0)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -49,9 +50,10 @@ func (c protobufCodec) Decode(data []byte) (runtime.Object, error) {
 
 // Store keeps objects in etcd under prefix.
 type Store struct {
-	client *clientv3.Client
-	codec  Codec
-	prefix string
+	client  *clientv3.Client
+	codec   Codec
+	prefix  string
+	metrics *Metrics
 }
 
 // New returns a Store over client. Every key passed to its methods is
@@ -66,6 +68,7 @@ func (s *Store) Client() *clientv3.Client { return s.client }
 // Create stores obj at key if the key is empty. obj's resourceVersion must be
 // unset. It returns the stored object with its new resourceVersion.
 func (s *Store) Create(ctx context.Context, key string, obj runtime.Object) (runtime.Object, error) {
+	defer s.observe("create", key, time.Now())
 	data, err := s.encode(obj)
 	if err != nil {
 		return nil, err
@@ -86,6 +89,7 @@ func (s *Store) Create(ctx context.Context, key string, obj runtime.Object) (run
 
 // Get returns the object at key (at the latest revision).
 func (s *Store) Get(ctx context.Context, key string) (runtime.Object, error) {
+	defer s.observe("get", key, time.Now())
 	resp, err := s.client.Get(ctx, s.prefix+key)
 	if err != nil {
 		return nil, fmt.Errorf("etcd get %s: %w", key, err)
@@ -106,6 +110,7 @@ type UpdateFunc func(cur runtime.Object) (next runtime.Object, del bool, err err
 // the current one byte for byte, nothing is written and the current object is
 // returned (as upstream: no-op updates keep the resourceVersion).
 func (s *Store) GuaranteedUpdate(ctx context.Context, key string, tryUpdate UpdateFunc) (runtime.Object, error) {
+	defer s.observe("update", key, time.Now())
 	k := s.prefix + key
 	for {
 		resp, err := s.client.Get(ctx, k)
@@ -158,6 +163,7 @@ type Precondition func(cur runtime.Object) error
 // Delete removes key if check (may be nil) accepts the current object, and
 // returns the deleted object with resourceVersion set to the deleting revision.
 func (s *Store) Delete(ctx context.Context, key string, check Precondition) (runtime.Object, error) {
+	defer s.observe("delete", key, time.Now())
 	k := s.prefix + key
 	for {
 		resp, err := s.client.Get(ctx, k)
