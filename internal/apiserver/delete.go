@@ -86,6 +86,9 @@ func (s *Server) delete(rq *request) error {
 	if err != nil {
 		return err
 	}
+	if out, err = rq.res.present(out); err != nil {
+		return err
+	}
 	if !deleted {
 		return s.writeObject(rq, http.StatusOK, out)
 	}
@@ -214,7 +217,7 @@ func (s *Server) deleteCollection(rq *request) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.store.List(rq.ctx, rq.res.collectionKey(rq.ri.namespace), storage.ListOptions{Filter: sel.filter()})
+	res, err := s.store.List(rq.ctx, rq.res.collectionKey(rq.ri.namespace), storage.ListOptions{Filter: sel.storedFilter(rq.res)})
 	if err != nil {
 		return storageError(err, rq.gr(), "")
 	}
@@ -229,6 +232,9 @@ func (s *Server) deleteCollection(rq *request) error {
 			return err
 		}
 		deleted = append(deleted, out)
+	}
+	if err := presentAll(rq.res, deleted); err != nil {
+		return err
 	}
 	list, err := s.newList(rq.res, deleted)
 	if err != nil {

@@ -66,6 +66,31 @@ func (sel selection) filter() storage.Filter {
 	}
 }
 
+// storedFilter returns the filter over stored objects that selects what
+// sel selects in the resource's own version.
+func (sel selection) storedFilter(res *Resource) storage.Filter {
+	f := sel.filter()
+	if f == nil || res.conv == nil {
+		return f
+	}
+	return func(obj runtime.Object) bool {
+		c, err := res.present(obj)
+		return err == nil && f(c)
+	}
+}
+
+// presentAll converts stored objects to the resource's version in place.
+func presentAll(res *Resource, items []runtime.Object) error {
+	for i, o := range items {
+		c, err := res.present(o)
+		if err != nil {
+			return err
+		}
+		items[i] = c
+	}
+	return nil
+}
+
 // listOptions reads resourceVersion, resourceVersionMatch, limit and
 // continue into storage options, with upstream's rules on combining them.
 func listOptions(rq *request, filter storage.Filter) (storage.ListOptions, error) {
@@ -98,7 +123,7 @@ func (s *Server) list(rq *request) error {
 	if err != nil {
 		return err
 	}
-	opts, err := listOptions(rq, sel.filter())
+	opts, err := listOptions(rq, sel.storedFilter(rq.res))
 	if err != nil {
 		return err
 	}
@@ -108,6 +133,9 @@ func (s *Server) list(rq *request) error {
 			return apierrors.NewResourceExpired("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.")
 		}
 		return storageError(err, rq.gr(), "")
+	}
+	if err := presentAll(rq.res, res.Items); err != nil {
+		return err
 	}
 	lm := metav1.ListMeta{ResourceVersion: strconv.FormatInt(res.Revision, 10), Continue: res.Continue, RemainingItemCount: res.Remaining}
 	var out runtime.Object

@@ -26,6 +26,10 @@ type Resource struct {
 
 	// hasSpec is derived: the Go type has a Spec field (generation is kept).
 	hasSpec bool
+	// storage and conv are set for resources served over another
+	// version's storage (events.k8s.io/v1 over core/v1 events).
+	storage *Resource
+	conv    *converter
 }
 
 // GVR returns the resource's group, version and plural.
@@ -62,6 +66,9 @@ func (r *Resource) Verbs() []string {
 // Core resources use the plural as upstream does; other groups are qualified
 // so plurals of different groups never collide.
 func (r *Resource) storagePrefix() string {
+	if r.storage != nil {
+		return r.storage.storagePrefix()
+	}
 	if r.GVK.Group == "" {
 		return "/" + r.Plural + "/"
 	}
@@ -118,11 +125,13 @@ func builtinResources(scheme *runtime.Scheme) []*Resource {
 		{"apps", "v1", "ReplicaSet", "replicasets", ns, "rs", true, "status,scale"},
 		{"apps", "v1", "StatefulSet", "statefulsets", ns, "sts", true, "status,scale"},
 		{"autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", ns, "hpa", true, "status"},
+		{"autoscaling", "v1", "HorizontalPodAutoscaler", "horizontalpodautoscalers", ns, "hpa", true, "status"},
 		{"batch", "v1", "CronJob", "cronjobs", ns, "cj", true, "status"},
 		{"batch", "v1", "Job", "jobs", ns, "", true, "status"},
 		{"certificates.k8s.io", "v1", "CertificateSigningRequest", "certificatesigningrequests", cluster, "csr", false, "status,approval"},
 		{"coordination.k8s.io", "v1", "Lease", "leases", ns, "", false, ""},
 		{"discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", ns, "", false, ""},
+		{"events.k8s.io", "v1", "Event", "events", ns, "ev", false, ""},
 		{"networking.k8s.io", "v1", "IngressClass", "ingressclasses", cluster, "", false, ""},
 		{"networking.k8s.io", "v1", "Ingress", "ingresses", ns, "ing", false, "status"},
 		{"networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", ns, "netpol", false, ""},
@@ -161,6 +170,17 @@ func builtinResources(scheme *runtime.Scheme) []*Resource {
 			_, r.hasSpec = t.FieldByName("Spec")
 		}
 		out = append(out, r)
+	}
+	for _, r := range out {
+		gvr, conv := converterFor(r.GVK)
+		if conv == nil {
+			continue
+		}
+		for _, s := range out {
+			if s.GVR() == gvr {
+				r.storage, r.conv = s, conv
+			}
+		}
 	}
 	return out
 }

@@ -119,6 +119,9 @@ func (s *Server) get(rq *request) error {
 	if err != nil {
 		return err
 	}
+	if obj, err = rq.res.present(obj); err != nil {
+		return err
+	}
 	out, err := view.extract(obj)
 	if err != nil {
 		return err

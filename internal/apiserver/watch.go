@@ -76,7 +76,7 @@ func (s *Server) watch(rq *request) error {
 	if err != nil {
 		return err
 	}
-	filter := sel.filter()
+	filter := sel.storedFilter(rq.res)
 	if rq.ri.name != "" {
 		name, inner := rq.ri.name, filter
 		filter = func(o runtime.Object) bool {
@@ -101,6 +101,9 @@ func (s *Server) watch(rq *request) error {
 		return err
 	}
 	last := start.after
+	if err := presentAll(rq.res, start.initial); err != nil {
+		return err
+	}
 	for _, obj := range start.initial {
 		if !ws.send(watch.Added, obj) {
 			return nil
@@ -128,7 +131,12 @@ func (s *Server) watch(rq *request) error {
 				return nil
 			}
 			last = e.Revision
-			if !ws.send(e.Type, e.Object) {
+			obj, err := rq.res.present(e.Object)
+			if err != nil {
+				ws.sendError(err)
+				return nil
+			}
+			if !ws.send(e.Type, obj) {
 				return nil
 			}
 		}

@@ -26,9 +26,13 @@ func (s *Server) create(rq *request) error {
 		return apierrors.NewBadRequest("the namespace of the provided object does not match the namespace sent on the request")
 	}
 	apis.Default(obj)
-	if err := s.prepareCreate(rq.res, obj, rq.ri.namespace); err != nil {
+	if obj, err = rq.res.toStored(obj); err != nil {
+		return err
+	}
+	if err := s.prepareCreate(rq.res.stored(), obj, rq.ri.namespace); err != nil {
 		return apierrors.NewInternalError(err)
 	}
+	m = metaOf(obj)
 	if errs := apis.ValidateCreate(obj, rq.res.Namespaced); len(errs) > 0 {
 		return apierrors.NewInvalid(rq.res.GVK.GroupKind(), m.GetName(), errs)
 	}
@@ -43,12 +47,18 @@ func (s *Server) create(rq *request) error {
 	}
 	if dryRun(rq) {
 		release()
+		if obj, err = rq.res.present(obj); err != nil {
+			return err
+		}
 		return s.writeObject(rq, http.StatusCreated, obj)
 	}
 	out, err := s.store.Create(rq.ctx, rq.res.key(m.GetNamespace(), m.GetName()), obj)
 	if err != nil {
 		release()
 		return storageError(err, rq.gr(), m.GetName())
+	}
+	if out, err = rq.res.present(out); err != nil {
+		return err
 	}
 	return s.writeObject(rq, http.StatusCreated, out)
 }
@@ -99,11 +109,21 @@ func (s *Server) update(rq *request) error {
 		if in != nil {
 			in = in.DeepCopyObject()
 		} else {
-			curView, err := view.extract(cur)
+			presented, err := rq.res.present(cur)
+			if err != nil {
+				return nil, false, err
+			}
+			curView, err := view.extract(presented)
 			if err != nil {
 				return nil, false, err
 			}
 			if in, err = s.patch(rq, view.kind(rq.res), curView, body); err != nil {
+				return nil, false, err
+			}
+		}
+		if rq.ri.sub != "scale" {
+			var err error
+			if in, err = rq.res.toStored(in); err != nil {
 				return nil, false, err
 			}
 		}
@@ -120,6 +140,9 @@ func (s *Server) update(rq *request) error {
 	}
 	if err != nil {
 		return storageError(err, rq.gr(), rq.ri.name)
+	}
+	if out, err = rq.res.present(out); err != nil {
+		return err
 	}
 	if out, err = view.extract(out); err != nil {
 		return err
