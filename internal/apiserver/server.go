@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/version"
 	"k8s.io/utils/clock"
 
+	"github.com/capstan/capstan/internal/apis"
 	"github.com/capstan/capstan/internal/storage"
 )
 
@@ -66,7 +67,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("apiserver: no store")
 	}
 	applyDefaults(&cfg)
-	scheme, err := NewScheme()
+	scheme, err := apis.NewScheme()
 	if err != nil {
 		return nil, fmt.Errorf("build scheme: %w", err)
 	}

@@ -20,6 +20,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
 
+	"github.com/capstan/capstan/internal/apis"
 	"github.com/capstan/capstan/internal/apiserver"
 	"github.com/capstan/capstan/internal/etcd"
 	"github.com/capstan/capstan/internal/pki"
@@ -97,7 +98,7 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 		stop()
 		return nil, err
 	}
-	scheme, err := apiserver.NewScheme()
+	scheme, err := apis.NewScheme()
 	if err != nil {
 		stop()
 		return nil, err

@@ -11,7 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
-	"k8s.io/apimachinery/pkg/types"
 )
 
 // Codec encodes and decodes stored values. Encoded objects carry their
@@ -153,63 +152,6 @@ func (s *Store) GuaranteedUpdate(ctx context.Context, key string, tryUpdate Upda
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-	}
-}
-
-// Precondition checks the current object before a delete; returning an error
-// aborts the delete with it.
-type Precondition func(cur runtime.Object) error
-
-// Delete removes key if check (may be nil) accepts the current object, and
-// returns the deleted object with resourceVersion set to the deleting revision.
-func (s *Store) Delete(ctx context.Context, key string, check Precondition) (runtime.Object, error) {
-	defer s.observe("delete", key, time.Now())
-	k := s.prefix + key
-	for {
-		resp, err := s.client.Get(ctx, k)
-		if err != nil {
-			return nil, fmt.Errorf("etcd get %s: %w", key, err)
-		}
-		if len(resp.Kvs) == 0 {
-			return nil, fmt.Errorf("delete %s: %w", key, ErrNotFound)
-		}
-		kv := resp.Kvs[0]
-		cur, err := s.decode(kv.Value, kv.ModRevision)
-		if err != nil {
-			return nil, err
-		}
-		if check != nil {
-			if err := check(cur); err != nil {
-				return nil, err
-			}
-		}
-		tresp, err := s.client.Txn(ctx).
-			If(clientv3.Compare(clientv3.ModRevision(k), "=", kv.ModRevision)).
-			Then(clientv3.OpDelete(k)).
-			Commit()
-		if err != nil {
-			return nil, fmt.Errorf("etcd delete %s: %w", key, err)
-		}
-		if tresp.Succeeded {
-			return cur, setRV(cur, tresp.Header.Revision)
-		}
-	}
-}
-
-// CheckUID and CheckRV build the upstream delete/update preconditions.
-func CheckUID(uid types.UID, rv string) Precondition {
-	return func(cur runtime.Object) error {
-		m, err := meta.Accessor(cur)
-		if err != nil {
-			return err
-		}
-		if uid != "" && m.GetUID() != uid {
-			return fmt.Errorf("%w: Precondition failed: UID in precondition: %v, UID in object meta: %v", ErrConflict, uid, m.GetUID())
-		}
-		if rv != "" && m.GetResourceVersion() != rv {
-			return fmt.Errorf("%w: Precondition failed: ResourceVersion in precondition: %v, ResourceVersion in object meta: %v", ErrConflict, rv, m.GetResourceVersion())
-		}
-		return nil
 	}
 }
 

@@ -69,10 +69,17 @@ func TestCreateGetUpdateDelete(t *testing.T) {
 	if err != nil || got.(*corev1.ConfigMap).Data["k"] != "v" {
 		t.Fatalf("get after update: %v %v", got, err)
 	}
-	if _, err := s.Delete(ctx, "/configmaps/ns/a", CheckUID("", rv)); !errors.Is(err, ErrConflict) {
-		t.Fatalf("delete with stale rv: %v, want ErrConflict", err)
+	stale := fmt.Errorf("stale: %w", ErrConflict)
+	_, err = s.GuaranteedUpdate(ctx, "/configmaps/ns/a", func(cur runtime.Object) (runtime.Object, bool, error) {
+		if cur.(*corev1.ConfigMap).ResourceVersion == rv {
+			return nil, false, nil
+		}
+		return nil, false, stale
+	})
+	if !errors.Is(err, ErrConflict) {
+		t.Fatalf("update func error not returned: %v", err)
 	}
-	if _, err := s.Delete(ctx, "/configmaps/ns/a", nil); err != nil {
+	if _, err := s.GuaranteedUpdate(ctx, "/configmaps/ns/a", func(cur runtime.Object) (runtime.Object, bool, error) { return cur, true, nil }); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Get(ctx, "/configmaps/ns/a"); !errors.Is(err, ErrNotFound) {

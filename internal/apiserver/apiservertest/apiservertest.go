@@ -10,6 +10,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"github.com/capstan/capstan/internal/apis"
 	"github.com/capstan/capstan/internal/apiserver"
 	"github.com/capstan/capstan/internal/etcd"
 	"github.com/capstan/capstan/internal/storage"
@@ -34,7 +35,7 @@ func Start(t testing.TB, mutate func(*apiserver.Config)) *Server {
 		t.Fatalf("start etcd: %v", err)
 	}
 	t.Cleanup(e.Close)
-	scheme, err := apiserver.NewScheme()
+	scheme, err := apis.NewScheme()
 	if err != nil {
 		t.Fatal(err)
 	}

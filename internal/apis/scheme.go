@@ -1,4 +1,4 @@
-package apiserver
+package apis
 
 import (
 	apidiscoveryv2 "k8s.io/api/apidiscovery/v2"
