@@ -16,10 +16,12 @@ import (
 )
 
 // groupOrder is the order groups appear in discovery, as upstream lists them.
-var groupOrder = []string{
-	"", "apps", "events.k8s.io", "authentication.k8s.io", "authorization.k8s.io", "autoscaling", "batch",
-	"certificates.k8s.io", "networking.k8s.io", "policy", "rbac.authorization.k8s.io", "storage.k8s.io",
-	"scheduling.k8s.io", "coordination.k8s.io", "node.k8s.io", "discovery.k8s.io",
+func groupOrder() []string {
+	return []string{
+		"", "apps", "events.k8s.io", "authentication.k8s.io", "authorization.k8s.io", "autoscaling", "batch",
+		"certificates.k8s.io", "networking.k8s.io", "policy", "rbac.authorization.k8s.io", "storage.k8s.io",
+		"scheduling.k8s.io", "coordination.k8s.io", "node.k8s.io", "discovery.k8s.io",
+	}
 }
 
 // groupVersions returns the served group versions in discovery order.
@@ -31,11 +33,12 @@ func (s *Server) groupVersions() []schema.GroupVersion {
 			out = append(out, gv)
 		}
 	}
+	order := groupOrder()
 	rank := func(g string) int {
-		if i := slices.Index(groupOrder, g); i >= 0 {
+		if i := slices.Index(order, g); i >= 0 {
 			return i
 		}
-		return len(groupOrder)
+		return len(order)
 	}
 	slices.SortStableFunc(out, func(a, b schema.GroupVersion) int { return rank(a.Group) - rank(b.Group) })
 	return out

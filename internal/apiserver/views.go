@@ -104,9 +104,9 @@ func (approvalView) apply(_ *Resource, cur, in runtime.Object) (runtime.Object, 
 // scaleView is the scale subresource as autoscaling/v1 Scale.
 type scaleView struct{}
 
-var scaleGVK = schema.GroupVersionKind{Group: "autoscaling", Version: "v1", Kind: "Scale"}
-
-func (scaleView) kind(*Resource) schema.GroupVersionKind { return scaleGVK }
+func (scaleView) kind(*Resource) schema.GroupVersionKind {
+	return schema.GroupVersionKind{Group: "autoscaling", Version: "v1", Kind: "Scale"}
+}
 
 func (scaleView) extract(cur runtime.Object) (runtime.Object, error) {
 	var spec int32

@@ -16,12 +16,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/apimachinery/pkg/version"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
 
 	"github.com/capstan/capstan/internal/apis"
 	"github.com/capstan/capstan/internal/apiserver"
+	"github.com/capstan/capstan/internal/controller/manager"
 	"github.com/capstan/capstan/internal/etcd"
 	"github.com/capstan/capstan/internal/pki"
 	"github.com/capstan/capstan/internal/storage"
@@ -137,6 +139,7 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(tls.NewListener(ln, tlsCfg)) }()
 	log.Info("API server listening", "url", url, "kubeconfig", kubeconfig)
+	go runControllers(ctx, loopback, log.With("component", "controller-manager"))
 	go func() {
 		var err error
 		select {
@@ -156,6 +159,22 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 		r.done <- err
 	}()
 	return r, nil
+}
+
+// runControllers runs the controller manager until ctx ends, standing for
+// election again whenever leadership is lost.
+func runControllers(ctx context.Context, cfg *rest.Config, log *slog.Logger) {
+	host, _ := os.Hostname()
+	identity := host + "_" + string(uuid.NewUUID())
+	for ctx.Err() == nil {
+		if err := manager.Run(ctx, manager.Config{RestConfig: cfg, Log: log, Identity: identity}); err != nil {
+			log.Warn("controller manager stopped; standing for election again", "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+		}
+	}
 }
 
 // loopbackConfig issues an in-memory client certificate for the components

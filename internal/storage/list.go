@@ -89,6 +89,11 @@ func (s *Store) List(ctx context.Context, prefix string, opts ListOptions) (*Lis
 		}
 		rev, start = t.Revision, base+t.Start
 	}
+	if !opts.Exact && opts.Continue == "" && opts.Revision > 0 {
+		if err := s.waitForRevision(ctx, opts.Revision); err != nil {
+			return nil, err
+		}
+	}
 	res := &ListResult{}
 	batch := opts.Limit
 	if batch > 0 && opts.Filter != nil && batch < 500 {
@@ -111,9 +116,6 @@ func (s *Store) List(ctx context.Context, prefix string, opts ListOptions) (*Lis
 		}
 		if rev == 0 {
 			rev = resp.Header.Revision
-			if !opts.Exact && opts.Revision > rev {
-				return nil, fmt.Errorf("%w: %d, current: %d", ErrTooLargeRV, opts.Revision, rev)
-			}
 		}
 		for i, kv := range resp.Kvs {
 			obj, err := s.decode(kv.Value, kv.ModRevision)
@@ -143,4 +145,31 @@ func (s *Store) List(ctx context.Context, prefix string, opts ListOptions) (*Lis
 	}
 	res.Revision = rev
 	return res, nil
+}
+
+// revisionWait bounds how long a read waits for a revision it was asked not
+// to be older than, as upstream waits for its watch cache (3 s).
+const revisionWait = 3 * time.Second
+
+// waitForRevision returns once the store has reached rev, or ErrTooLargeRV
+// after revisionWait.
+func (s *Store) waitForRevision(ctx context.Context, rev int64) error {
+	deadline := time.Now().Add(revisionWait)
+	for {
+		cur, err := s.CurrentRevision(ctx)
+		if err != nil {
+			return err
+		}
+		if cur >= rev {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%w: %d, current: %d", ErrTooLargeRV, rev, cur)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }

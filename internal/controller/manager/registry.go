@@ -1,0 +1,61 @@
+package manager
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/metadata/metadatainformer"
+
+	"github.com/capstan/capstan/internal/controller/garbagecollector"
+	"github.com/capstan/capstan/internal/controller/namespace"
+)
+
+// controllerContext is what a controller may be built from. The factories
+// are started by the manager after all controllers are built.
+type controllerContext struct {
+	Log               *slog.Logger
+	Client            kubernetes.Interface
+	Metadata          metadata.Interface
+	Discovery         discovery.DiscoveryInterface
+	Informers         informers.SharedInformerFactory
+	MetadataInformers metadatainformer.SharedInformerFactory
+}
+
+// controller is one built controller; run blocks until ctx ends.
+type controller struct {
+	name string
+	run  func(ctx context.Context) error
+}
+
+// registry builds the controllers the manager runs, with the worker counts
+// upstream uses by default.
+type registry func(cc controllerContext) ([]controller, error)
+
+// inTree is the registry of Capstan's controllers.
+func inTree(cc controllerContext) ([]controller, error) {
+	ns, err := namespace.New(namespace.Options{
+		Log:       cc.Log.With("controller", "namespace"),
+		Client:    cc.Client,
+		Metadata:  cc.Metadata,
+		Discovery: cc.Discovery,
+		Informer:  cc.Informers.Core().V1().Namespaces(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("build namespace controller: %w", err)
+	}
+	gc := garbagecollector.New(garbagecollector.Options{
+		Log:       cc.Log.With("controller", "garbagecollector"),
+		Metadata:  cc.Metadata,
+		Informers: cc.MetadataInformers,
+		Discovery: cc.Discovery,
+	})
+	return []controller{
+		{name: "namespace", run: func(ctx context.Context) error { return ns.Run(ctx, 10) }},
+		{name: "garbagecollector", run: func(ctx context.Context) error { return gc.Run(ctx, 20) }},
+	}, nil
+}
