@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/pprof"
 	"runtime/debug"
 	"strings"
 
@@ -45,6 +46,12 @@ func (s *Server) buildHandler() http.Handler {
 	mux.HandleFunc("GET /version", s.serveVersion)
 	mux.HandleFunc("GET /version/{$}", s.serveVersion)
 	mux.Handle("GET /metrics", s.metricsHandler())
+	// Profiling, as upstream's --profiling (on by default); authenticated.
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	s.registerOpenAPI(mux)
 	mux.HandleFunc("/api", s.serveAPI)
 	mux.HandleFunc("/api/", s.serveAPI)
