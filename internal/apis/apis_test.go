@@ -62,7 +62,11 @@ func TestValidateCreateObjectMeta(t *testing.T) {
 		{"owner without uid", &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "c", Namespace: "d",
 			OwnerReferences: []metav1.OwnerReference{{APIVersion: "v1", Kind: "Pod", Name: "p"}}}}, true,
 			[]string{"FieldValueRequired metadata.ownerReferences[0].uid"}},
-		{"unknown kind checks meta only", &corev1.Event{ObjectMeta: metav1.ObjectMeta{Name: "e.1", Namespace: "d"}}, true, []string{}},
+		{"kind without spec rules checks meta only", &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "e.1", Namespace: "d"}}, true, []string{}},
+		{"event in its object's namespace", &corev1.Event{ObjectMeta: metav1.ObjectMeta{Name: "e.1", Namespace: "d"},
+			InvolvedObject: corev1.ObjectReference{Namespace: "d"}}, true, []string{}},
+		{"event for another namespace", &corev1.Event{ObjectMeta: metav1.ObjectMeta{Name: "e.1", Namespace: "d"},
+			InvolvedObject: corev1.ObjectReference{Namespace: "e"}}, true, []string{"FieldValueInvalid involvedObject.namespace"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := summary(ValidateCreate(tc.obj, tc.namespaced)); !slices.Equal(got, sorted(tc.want)) {

@@ -18,7 +18,9 @@ func defaultObject(obj runtime.Object) {
 	case *corev1.PodTemplate:
 		core.DefaultPodTemplateSpec(&o.Template)
 	case *corev1.ReplicationController:
-		defaultReplicationController(o)
+		core.DefaultReplicationController(o)
+	case *corev1.Endpoints:
+		core.DefaultEndpoints(o)
 	case *corev1.Service:
 		core.DefaultService(o)
 	case *corev1.Secret:
@@ -42,22 +44,6 @@ func defaultObject(obj runtime.Object) {
 	}
 }
 
-func defaultReplicationController(rc *corev1.ReplicationController) {
-	if rc.Spec.Template != nil {
-		core.DefaultPodTemplateSpec(rc.Spec.Template)
-		if len(rc.Spec.Selector) == 0 {
-			rc.Spec.Selector = rc.Spec.Template.Labels
-		}
-		if len(rc.Labels) == 0 {
-			rc.Labels = rc.Spec.Template.Labels
-		}
-	}
-	if rc.Spec.Replicas == nil {
-		one := int32(1)
-		rc.Spec.Replicas = &one
-	}
-}
-
 // validateObjectCreate dispatches to the kind's create validation.
 func validateObjectCreate(obj runtime.Object) field.ErrorList {
 	switch o := obj.(type) {
@@ -65,6 +51,8 @@ func validateObjectCreate(obj runtime.Object) field.ErrorList {
 		return core.ValidatePod(o)
 	case *corev1.PodTemplate:
 		return core.ValidatePodTemplateSpec(&o.Template, field.NewPath("template"))
+	case *corev1.ReplicationController:
+		return core.ValidateReplicationController(o)
 	case *corev1.Service:
 		return core.ValidateService(o)
 	case *corev1.ConfigMap:
@@ -87,8 +75,10 @@ func validateObjectCreate(obj runtime.Object) field.ErrorList {
 		return apps.ValidateStatefulSet(o)
 	case *appsv1.DaemonSet:
 		return apps.ValidateDaemonSet(o)
+	case *appsv1.ControllerRevision:
+		return apps.ValidateControllerRevision(o)
 	default:
-		return validateOtherGroupsCreate(obj)
+		return validateCoreExtraCreate(obj)
 	}
 }
 
@@ -122,7 +112,26 @@ func validateObjectUpdate(obj, old runtime.Object) field.ErrorList {
 		return apps.ValidateStatefulSetUpdate(o, old.(*appsv1.StatefulSet))
 	case *appsv1.DaemonSet:
 		return apps.ValidateDaemonSetUpdate(o, old.(*appsv1.DaemonSet))
+	case *appsv1.ControllerRevision:
+		return apps.ValidateControllerRevisionUpdate(o, old.(*appsv1.ControllerRevision))
 	default:
 		return validateOtherGroupsUpdate(obj, old)
+	}
+}
+
+// validateCoreExtraCreate covers the remaining core/v1 kinds whose create and
+// update rules are the same.
+func validateCoreExtraCreate(obj runtime.Object) field.ErrorList {
+	switch o := obj.(type) {
+	case *corev1.Endpoints:
+		return core.ValidateEndpoints(o)
+	case *corev1.ResourceQuota:
+		return core.ValidateResourceQuota(o)
+	case *corev1.LimitRange:
+		return core.ValidateLimitRange(o)
+	case *corev1.Event:
+		return core.ValidateEvent(o)
+	default:
+		return validateOtherGroupsCreate(obj)
 	}
 }

@@ -1,9 +1,13 @@
 package apis
 
 import (
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
+	certificatesv1 "k8s.io/api/certificates/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	nodev1 "k8s.io/api/node/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
@@ -11,9 +15,13 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/capstan/capstan/internal/apis/autoscaling"
 	"github.com/capstan/capstan/internal/apis/batch"
+	"github.com/capstan/capstan/internal/apis/certificates"
 	"github.com/capstan/capstan/internal/apis/coordination"
+	"github.com/capstan/capstan/internal/apis/discovery"
 	"github.com/capstan/capstan/internal/apis/networking"
+	"github.com/capstan/capstan/internal/apis/node"
 	"github.com/capstan/capstan/internal/apis/policy"
 	"github.com/capstan/capstan/internal/apis/rbac"
 	"github.com/capstan/capstan/internal/apis/scheduling"
@@ -37,6 +45,12 @@ func defaultOtherGroups(obj runtime.Object) {
 		storage.DefaultStorageClass(o)
 	case *networkingv1.NetworkPolicy:
 		networking.DefaultNetworkPolicy(o)
+	case *discoveryv1.EndpointSlice:
+		discovery.DefaultEndpointSlice(o)
+	case *autoscalingv2.HorizontalPodAutoscaler:
+		autoscaling.DefaultHorizontalPodAutoscaler(o)
+	case *certificatesv1.CertificateSigningRequest:
+		certificates.DefaultCertificateSigningRequest(o)
 	}
 }
 
@@ -68,6 +82,14 @@ func validateOtherGroupsCreate(obj runtime.Object) field.ErrorList {
 		return networking.ValidateIngress(o)
 	case *networkingv1.IngressClass:
 		return networking.ValidateIngressClass(o)
+	case *discoveryv1.EndpointSlice:
+		return discovery.ValidateEndpointSlice(o)
+	case *autoscalingv2.HorizontalPodAutoscaler:
+		return autoscaling.ValidateHorizontalPodAutoscaler(o)
+	case *certificatesv1.CertificateSigningRequest:
+		return certificates.ValidateCertificateSigningRequest(o)
+	case *nodev1.RuntimeClass:
+		return node.ValidateRuntimeClass(o)
 	}
 	return nil
 }
@@ -90,6 +112,10 @@ func validateOtherGroupsUpdate(obj, old runtime.Object) field.ErrorList {
 		return storage.ValidateStorageClassUpdate(o, old.(*storagev1.StorageClass))
 	case *networkingv1.IngressClass:
 		return networking.ValidateIngressClassUpdate(o, old.(*networkingv1.IngressClass))
+	case *discoveryv1.EndpointSlice:
+		return discovery.ValidateEndpointSliceUpdate(o, old.(*discoveryv1.EndpointSlice))
+	case *nodev1.RuntimeClass:
+		return node.ValidateRuntimeClassUpdate(o, old.(*nodev1.RuntimeClass))
 	}
 	return validateOtherGroupsCreate(obj)
 }

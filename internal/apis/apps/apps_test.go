@@ -174,6 +174,13 @@ func TestValidateStatefulSet(t *testing.T) {
 	ss = validStatefulSet()
 	ss.Spec.Selector = &metav1.LabelSelector{}
 	expectErrors(t, ValidateStatefulSet(ss), "FieldValueInvalid spec.selector")
+
+	// A mount of a claim template's volume is valid; of nothing, not.
+	ss = validStatefulSet()
+	ss.Spec.Template.Spec.Containers[0].VolumeMounts = []v1.VolumeMount{{Name: "data", MountPath: "/data"}}
+	expectErrors(t, ValidateStatefulSet(ss), "FieldValueNotFound spec.template.spec.containers[0].volumeMounts[0].name")
+	ss.Spec.VolumeClaimTemplates = []v1.PersistentVolumeClaim{{ObjectMeta: metav1.ObjectMeta{Name: "data"}}}
+	expectErrors(t, ValidateStatefulSet(ss))
 }
 
 func TestValidateStatefulSetUpdate(t *testing.T) {

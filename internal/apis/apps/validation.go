@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	appsv1 "k8s.io/api/apps/v1"
+	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -89,7 +90,14 @@ func ValidateStatefulSet(ss *appsv1.StatefulSet) field.ErrorList {
 	if spec.Ordinals != nil {
 		allErrs = append(allErrs, apimachineryvalidation.ValidateNonnegativeField(int64(spec.Ordinals.Start), specPath.Child("ordinals", "start"))...)
 	}
-	return append(allErrs, validateSelectorAndTemplate(spec.Selector, &spec.Template, "statefulset", "StatefulSet", specPath)...)
+	// Containers may mount the volumes the claim templates will provide, so
+	// the template is checked as if those volumes were declared in it.
+	tmpl := spec.Template.DeepCopy()
+	for _, c := range spec.VolumeClaimTemplates {
+		tmpl.Spec.Volumes = append(tmpl.Spec.Volumes, v1.Volume{Name: c.Name, VolumeSource: v1.VolumeSource{
+			PersistentVolumeClaim: &v1.PersistentVolumeClaimVolumeSource{ClaimName: c.Name}}})
+	}
+	return append(allErrs, validateSelectorAndTemplate(spec.Selector, tmpl, "statefulset", "StatefulSet", specPath)...)
 }
 
 func validateStatefulSetUpdateStrategy(s *appsv1.StatefulSetUpdateStrategy, fldPath *field.Path) field.ErrorList {

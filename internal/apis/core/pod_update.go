@@ -45,8 +45,9 @@ func ValidatePodUpdate(newPod, oldPod *v1.Pod) field.ErrorList {
 			mungedSpec.TerminationGracePeriodSeconds = nv
 		}
 	}
-	// Ephemeral containers change only through their own subresource.
-	mungedSpec.EphemeralContainers = newPod.Spec.EphemeralContainers
+	// Ephemeral containers change only through their own subresource (not
+	// served yet), so a normal update must keep them as they are: they stay
+	// in the equality check below.
 	if !equality.Semantic.DeepEqual(*mungedSpec, newPod.Spec) {
 		allErrs = append(allErrs, field.Forbidden(specPath, podUpdateForbiddenMsg))
 	}

@@ -14,9 +14,16 @@ import (
 
 const isNegativeErrorMsg = "must be greater than or equal to 0"
 
-// ValidatePod validates a pod's spec (not its ObjectMeta).
+// ValidatePod validates a new pod's spec (not its ObjectMeta). Ephemeral
+// containers may not be set on create; they are added through their own
+// subresource.
 func ValidatePod(pod *v1.Pod) field.ErrorList {
-	return ValidatePodSpec(&pod.Spec, field.NewPath("spec"))
+	specPath := field.NewPath("spec")
+	allErrs := ValidatePodSpec(&pod.Spec, specPath)
+	if len(pod.Spec.EphemeralContainers) > 0 {
+		allErrs = append(allErrs, field.Forbidden(specPath.Child("ephemeralContainers"), "cannot be set on create"))
+	}
+	return allErrs
 }
 
 // ValidatePodTemplateSpec validates a pod template: its labels and
@@ -36,6 +43,10 @@ func ValidatePodSpec(spec *v1.PodSpec, fldPath *field.Path) field.ErrorList {
 	allErrs = append(allErrs, validateDNSPolicy(spec, fldPath)...)
 	allErrs = append(allErrs, metav1validation.ValidateLabels(spec.NodeSelector, fldPath.Child("nodeSelector"))...)
 	allErrs = append(allErrs, validateTolerations(spec.Tolerations, fldPath.Child("tolerations"))...)
+	allErrs = append(allErrs, validatePodSecurityContext(spec, fldPath.Child("securityContext"))...)
+	allErrs = append(allErrs, validateAffinity(spec.Affinity, fldPath.Child("affinity"))...)
+	allErrs = append(allErrs, validateTopologySpreadConstraints(spec.TopologySpreadConstraints, fldPath.Child("topologySpreadConstraints"))...)
+	allErrs = append(allErrs, validateHostAliases(spec.HostAliases, fldPath.Child("hostAliases"))...)
 	if spec.ServiceAccountName != "" {
 		for _, msg := range apimachineryvalidation.ValidateServiceAccountName(spec.ServiceAccountName, false) {
 			allErrs = append(allErrs, field.Invalid(fldPath.Child("serviceAccountName"), spec.ServiceAccountName, msg))
@@ -145,7 +156,7 @@ func validateContainer(c *v1.Container, names, volumes sets.Set[string], fldPath
 	allErrs = append(allErrs, validateProbe(c.LivenessProbe, fldPath.Child("livenessProbe"))...)
 	allErrs = append(allErrs, validateProbe(c.ReadinessProbe, fldPath.Child("readinessProbe"))...)
 	allErrs = append(allErrs, validateProbe(c.StartupProbe, fldPath.Child("startupProbe"))...)
-	return allErrs
+	return append(allErrs, validateContainerSecurityContext(c.SecurityContext, fldPath.Child("securityContext"))...)
 }
 
 // validateEnumField requires value to be one of valid.
@@ -323,4 +334,10 @@ func validateTolerations(tolerations []v1.Toleration, fldPath *field.Path) field
 func ValidateTaintEffect(effect v1.TaintEffect, fldPath *field.Path) field.ErrorList {
 	return validateEnumField(fldPath, effect,
 		[]v1.TaintEffect{v1.TaintEffectNoSchedule, v1.TaintEffectPreferNoSchedule, v1.TaintEffectNoExecute})
+}
+
+// ValidateTolerations checks tolerations outside a pod spec (for example a
+// RuntimeClass' scheduling tolerations).
+func ValidateTolerations(tolerations []v1.Toleration, fldPath *field.Path) field.ErrorList {
+	return validateTolerations(tolerations, fldPath)
 }

@@ -143,8 +143,11 @@ func validateVolumeMounts(mounts []v1.VolumeMount, volumes sets.Set[string], fld
 		if m.SubPath != "" {
 			allErrs = append(allErrs, validateLocalDescendingPath(m.SubPath, idxPath.Child("subPath"))...)
 		}
-		if m.SubPath != "" && m.SubPathExpr != "" {
-			allErrs = append(allErrs, field.Invalid(idxPath.Child("subPathExpr"), m.SubPathExpr, "subPathExpr and subPath are mutually exclusive"))
+		if m.SubPathExpr != "" {
+			if m.SubPath != "" {
+				allErrs = append(allErrs, field.Invalid(idxPath.Child("subPathExpr"), m.SubPathExpr, "subPathExpr and subPath are mutually exclusive"))
+			}
+			allErrs = append(allErrs, validateLocalDescendingPath(m.SubPathExpr, idxPath.Child("subPathExpr"))...)
 		}
 	}
 	return allErrs
