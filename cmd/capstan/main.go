@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"k8s.io/klog/v2"
 
 	"github.com/capstan/capstan/internal/server"
 )
@@ -32,12 +33,16 @@ func newRootCommand() *cobra.Command {
 	return root
 }
 
+// newLogger returns the process logger; client-go's klog output is routed
+// into it so every line has one format.
 func newLogger(verbose bool) *slog.Logger {
 	level := slog.LevelInfo
 	if verbose {
 		level = slog.LevelDebug
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	klog.SetSlogLogger(log)
+	return log
 }
 
 func newServerCommand() *cobra.Command {

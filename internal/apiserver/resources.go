@@ -119,6 +119,11 @@ func builtinResources(scheme *runtime.Scheme) []*Resource {
 		{"", "v1", "Secret", "secrets", ns, "", false, ""},
 		{"", "v1", "ServiceAccount", "serviceaccounts", ns, "sa", false, ""},
 		{"", "v1", "Service", "services", ns, "svc", true, "status"},
+		{"authentication.k8s.io", "v1", "SelfSubjectReview", "selfsubjectreviews", cluster, "", false, ""},
+		{"authorization.k8s.io", "v1", "LocalSubjectAccessReview", "localsubjectaccessreviews", ns, "", false, ""},
+		{"authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews", cluster, "", false, ""},
+		{"authorization.k8s.io", "v1", "SelfSubjectRulesReview", "selfsubjectrulesreviews", cluster, "", false, ""},
+		{"authorization.k8s.io", "v1", "SubjectAccessReview", "subjectaccessreviews", cluster, "", false, ""},
 		{"apps", "v1", "ControllerRevision", "controllerrevisions", ns, "", false, ""},
 		{"apps", "v1", "DaemonSet", "daemonsets", ns, "ds", true, "status"},
 		{"apps", "v1", "Deployment", "deployments", ns, "deploy", true, "status,scale"},
@@ -185,5 +190,6 @@ func builtinResources(scheme *runtime.Scheme) []*Resource {
 	return out
 }
 
-// createOnly reports resources that exist only to be POSTed (bindings).
-func (r *Resource) createOnly() bool { return r.Plural == "bindings" }
+// createOnly reports resources that exist only to be POSTed (bindings and
+// the reviews).
+func (r *Resource) createOnly() bool { return r.Plural == "bindings" || r.isReview() }

@@ -55,6 +55,10 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if err := s.authorize(rq); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	if err := s.dispatch(rq); err != nil {
 		s.writeError(w, r, err)
 	}
@@ -63,6 +67,8 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 func (s *Server) dispatch(rq *request) error {
 	ri := rq.ri
 	switch {
+	case rq.res.isReview():
+		return s.review(rq)
 	case rq.res.createOnly():
 		return s.createBinding(rq, ri.namespace, "")
 	case ri.sub == "binding":

@@ -40,6 +40,8 @@ type Config struct {
 	MaxBodyBytes int64
 	// Version is served at /version.
 	Version version.Info
+	// Authorizer decides what users may do (default AllowAll).
+	Authorizer Authorizer
 	// AdvertiseAddress and Port are the endpoints of the kubernetes Service.
 	AdvertiseAddress net.IP
 	Port             int
@@ -123,6 +125,9 @@ func applyDefaults(cfg *Config) {
 	}
 	if cfg.Port == 0 {
 		cfg.Port = 6443
+	}
+	if cfg.Authorizer == nil {
+		cfg.Authorizer = AllowAll{}
 	}
 }
 

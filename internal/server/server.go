@@ -139,13 +139,21 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(tls.NewListener(ln, tlsCfg)) }()
 	log.Info("API server listening", "url", url, "kubeconfig", kubeconfig)
-	go runControllers(ctx, loopback, log.With("component", "controller-manager"))
+	cctx, stopControllers := context.WithCancel(ctx)
+	controllersDone := make(chan struct{})
+	go func() {
+		defer close(controllersDone)
+		runControllers(cctx, loopback, log.With("component", "controller-manager"))
+	}()
 	go func() {
 		var err error
 		select {
 		case <-ctx.Done():
 		case err = <-serveErr:
 		}
+		// Controllers stop first: they release their lease through the API.
+		stopControllers()
+		<-controllersDone
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		if serr := srv.Shutdown(sctx); serr != nil && !errors.Is(serr, http.ErrServerClosed) {

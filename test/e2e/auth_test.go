@@ -1,0 +1,24 @@
+package e2e
+
+import "testing"
+
+// TestAuthCanIAndWhoami: until RBAC, the admin may do everything, and
+// kubectl says so through SelfSubjectAccessReview, SelfSubjectRulesReview
+// and SelfSubjectReview.
+func TestAuthCanIAndWhoami(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, serverOptions{})
+	forEachKubectl(t, c, func(t *testing.T, k *kubectl) {
+		wantEqual(t, "auth can-i create pods", k.ok("auth", "can-i", "create", "pods"), "yes\n")
+		wantEqual(t, "auth can-i delete nodes", k.ok("auth", "can-i", "delete", "nodes"), "yes\n")
+		wantEqual(t, "auth can-i --list", k.ok("auth", "can-i", "--list"),
+			"Resources   Non-Resource URLs   Resource Names   Verbs\n"+
+				"*.*         []                  []               [*]\n"+
+				"            [*]                 []               [*]\n")
+		if k.version == "1.27" {
+			return // kubectl 1.27 asks for the alpha and beta SelfSubjectReview only
+		}
+		wantEqual(t, "auth whoami", k.ok("auth", "whoami"),
+			"ATTRIBUTE   VALUE\nUsername    admin\nGroups      [system:masters system:authenticated]\n")
+	})
+}
