@@ -88,4 +88,3 @@ func (s *Server) rulesReview(rq *request, u User, namespace string) (authorizati
 	st.ResourceRules, st.NonResourceRules, st.Incomplete = res, nonRes, incomplete
 	return st, nil
 }
-
