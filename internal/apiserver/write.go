@@ -21,6 +21,14 @@ func (s *Server) create(rq *request) error {
 	if err != nil {
 		return err
 	}
+	return s.createObject(rq, obj)
+}
+
+// createObject stores obj, a new object in the resource's version as a
+// client sent (or applied) it: defaulting, server-owned metadata,
+// validation, namespace checks, allocations, then the store.
+func (s *Server) createObject(rq *request, obj runtime.Object) error {
+	var err error
 	m := metaOf(obj)
 	if rq.res.Namespaced && m.GetNamespace() != "" && m.GetNamespace() != rq.ri.namespace {
 		return apierrors.NewBadRequest("the namespace of the provided object does not match the namespace sent on the request")
