@@ -60,6 +60,7 @@ type Server struct {
 	byGVR     map[schema.GroupVersionResource]*Resource
 	metrics   *metrics
 	limits    *limiter
+	fields    lazyFields
 	handler   http.Handler
 }
 

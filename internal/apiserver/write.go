@@ -21,17 +21,24 @@ func (s *Server) create(rq *request) error {
 	if err != nil {
 		return err
 	}
-	return s.createObject(rq, obj)
+	return s.createObject(rq, obj, true)
 }
 
 // createObject stores obj, a new object in the resource's version as a
-// client sent (or applied) it: defaulting, server-owned metadata,
-// validation, namespace checks, allocations, then the store.
-func (s *Server) createObject(rq *request, obj runtime.Object) error {
+// client sent (or applied) it: field ownership (when track), defaulting,
+// server-owned metadata, validation, namespace checks, allocations, then the
+// store.
+func (s *Server) createObject(rq *request, obj runtime.Object, track bool) error {
 	var err error
 	m := metaOf(obj)
 	if rq.res.Namespaced && m.GetNamespace() != "" && m.GetNamespace() != rq.ri.namespace {
 		return apierrors.NewBadRequest("the namespace of the provided object does not match the namespace sent on the request")
+	}
+	if track {
+		if obj, err = s.trackFields(rq, nil, obj); err != nil {
+			return err
+		}
+		m = metaOf(obj)
 	}
 	apis.Default(obj)
 	if obj, err = rq.res.toStored(obj); err != nil {
@@ -89,48 +96,60 @@ func (s *Server) checkNamespaceOpen(rq *request, name string) error {
 }
 
 // update serves PUT and PATCH of a resource or one of its subresources. The
-// client's version (decoded or patched) is computed from the current object
-// inside the store's retry loop, so concurrent writers never lose updates.
+// client's version (decoded, patched or applied) is computed from the
+// current object inside the store's retry loop, so concurrent writers never
+// lose updates.
 func (s *Server) update(rq *request) error {
+	if rq.ri.verb == "patch" && isApplyPatch(rq.r) {
+		return s.apply(rq)
+	}
 	view, err := viewOf(rq.res, rq.ri.sub)
 	if err != nil {
 		return err
 	}
-	var body []byte
-	var put runtime.Object
 	if rq.ri.verb == "patch" {
-		if body, err = s.readBody(rq); err != nil {
+		body, err := s.readBody(rq)
+		if err != nil {
 			return err
 		}
-	} else if put, err = s.decodeBody(rq, view.kind(rq.res)); err != nil {
+		return s.updateWith(rq, view, true, func(curView runtime.Object) (runtime.Object, error) {
+			return s.patch(rq, view.kind(rq.res), curView, body)
+		})
+	}
+	put, err := s.decodeBody(rq, view.kind(rq.res))
+	if err != nil {
 		return err
 	}
-	if put != nil {
-		if n := metaOf(put).GetName(); n != rq.ri.name {
-			return apierrors.NewBadRequest(fmt.Sprintf("the name of the object (%s) does not match the name on the URL (%s)", n, rq.ri.name))
-		}
+	if n := metaOf(put).GetName(); n != rq.ri.name {
+		return apierrors.NewBadRequest(fmt.Sprintf("the name of the object (%s) does not match the name on the URL (%s)", n, rq.ri.name))
 	}
+	return s.updateWith(rq, view, true, func(runtime.Object) (runtime.Object, error) { return put.DeepCopyObject(), nil })
+}
+
+// updateWith stores the object produce makes from the client's view of the
+// current one; track records the writer in managedFields.
+func (s *Server) updateWith(rq *request, view view, track bool, produce func(curView runtime.Object) (runtime.Object, error)) error {
 	key := rq.res.key(rq.ri.namespace, rq.ri.name)
 	var dryResult runtime.Object
 	compute := func(cur runtime.Object) (runtime.Object, bool, error) {
-		in := put
-		if in != nil {
-			in = in.DeepCopyObject()
-		} else {
-			presented, err := rq.res.present(cur)
-			if err != nil {
-				return nil, false, err
-			}
-			curView, err := view.extract(presented)
-			if err != nil {
-				return nil, false, err
-			}
-			if in, err = s.patch(rq, view.kind(rq.res), curView, body); err != nil {
+		presented, err := rq.res.present(cur)
+		if err != nil {
+			return nil, false, err
+		}
+		curView, err := view.extract(presented)
+		if err != nil {
+			return nil, false, err
+		}
+		in, err := produce(curView)
+		if err != nil {
+			return nil, false, err
+		}
+		if track {
+			if in, err = s.trackFields(rq, curView, in); err != nil {
 				return nil, false, err
 			}
 		}
 		if rq.ri.sub != "scale" {
-			var err error
 			if in, err = rq.res.toStored(in); err != nil {
 				return nil, false, err
 			}
