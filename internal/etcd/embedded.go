@@ -46,6 +46,9 @@ func StartEmbedded(ctx context.Context, dir string, log *slog.Logger) (*Embedded
 	cfg.AutoCompactionMode = embed.CompactorModePeriodic
 	cfg.AutoCompactionRetention = "0"
 	cfg.QuotaBackendBytes = 8 << 30
+	// A single member on local sockets: short raft ticks let it elect
+	// itself in tens of milliseconds instead of a second.
+	cfg.TickMs, cfg.ElectionMs = 10, 100
 	for _, p := range []string{clientURL.Path, peerURL.Path} {
 		if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
 			return nil, fmt.Errorf("remove stale socket: %w", err)
