@@ -61,6 +61,7 @@ type Server struct {
 	metrics   *metrics
 	limits    *limiter
 	fields    lazyFields
+	caches    *watchCaches
 	handler   http.Handler
 }
 
@@ -83,6 +84,7 @@ func New(cfg Config) (*Server, error) {
 		codecs: serializer.NewCodecFactory(scheme, serializer.EnableStrict),
 		byGVR:  map[schema.GroupVersionResource]*Resource{},
 		limits: newLimiter(cfg.MaxReadInFlight, cfg.MaxMutatingInFlight),
+		caches: newWatchCaches(cfg.Store, cfg.Log.With("component", "watch-cache")),
 	}
 	s.resources = builtinResources(scheme)
 	for _, r := range s.resources {
@@ -145,6 +147,7 @@ func (s *Server) Start(ctx context.Context) error {
 	if err := s.bootstrap(ctx); err != nil {
 		return fmt.Errorf("bootstrap built-in objects: %w", err)
 	}
+	s.caches.start(ctx)
 	go s.compactLoop(ctx, 5*time.Minute)
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/capstan/capstan/internal/storage"
+	"github.com/capstan/capstan/internal/storage/cacher"
 )
 
 // bookmarkInterval is how often an idle watch that asked for bookmarks gets
@@ -95,7 +96,8 @@ func (s *Server) watch(rq *request) error {
 	if err != nil {
 		return err
 	}
-	events := s.store.Watch(ctx, rq.res.collectionKey(rq.ri.namespace), storage.WatchOptions{Recursive: true, After: start.after, Filter: filter})
+	events := s.caches.watch(ctx, rq.res.stored().storagePrefix(), rq.res.collectionKey(rq.ri.namespace),
+		storage.WatchOptions{Recursive: true, After: start.after, Filter: filter})
 	ws, err := s.newWatchStream(rq)
 	if err != nil {
 		return err
@@ -124,6 +126,10 @@ func (s *Server) watch(rq *request) error {
 			}
 		case e, ok := <-events:
 			if !ok {
+				return nil
+			}
+			if errors.Is(e.Err, cacher.ErrSlowWatcher) {
+				// The client re-watches from its last resourceVersion.
 				return nil
 			}
 			if e.Err != nil {

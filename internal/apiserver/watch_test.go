@@ -8,6 +8,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/tools/cache"
 
@@ -76,8 +77,9 @@ func TestInformerSeesChangesInOrderAndSurvivesCompaction(t *testing.T) {
 	}
 	expect("add a", "update a 2", "delete a")
 
-	// Compact away everything, then break the informer's watch by
-	// compacting again: the informer must relist and carry on.
+	// Compact etcd's history away and drop every connection, as a failing
+	// server would: the informer must resume (from the watch cache, or by
+	// relisting after 410 Expired) and carry on.
 	mk("b")
 	expect("add b")
 	rev, err := srv.Store.CurrentRevision(ctx)
@@ -87,9 +89,23 @@ func TestInformerSeesChangesInOrderAndSurvivesCompaction(t *testing.T) {
 	if err := srv.Store.Compact(ctx, rev); err != nil {
 		t.Fatal(err)
 	}
+	srv.DropConnections()
 	mk("c")
 	expect("add c")
 	if got := len(inf.GetStore().List()); got != 2 {
 		t.Fatalf("informer cache holds %d pods, want 2", got)
+	}
+
+	// A watch from before the compaction that no cache covers gets 410
+	// Expired, the signal that makes clients relist.
+	w, err := cs.CoreV1().ConfigMaps("default").Watch(ctx, metav1.ListOptions{ResourceVersion: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	e := <-w.ResultChan()
+	st, ok := e.Object.(*metav1.Status)
+	if e.Type != watch.Error || !ok || st.Code != 410 || st.Reason != metav1.StatusReasonExpired {
+		t.Fatalf("watch from a compacted revision: %v %+v, want ERROR 410 Expired", e.Type, e.Object)
 	}
 }

@@ -22,7 +22,12 @@ type Server struct {
 	Store  *storage.Store
 	Config *rest.Config
 	URL    string
+	http   *httptest.Server
 }
+
+// DropConnections closes every client connection, as a restarting or
+// failing-over server would: watches end and clients must resume.
+func (s *Server) DropConnections() { s.http.CloseClientConnections() }
 
 // Start runs an API server for the test; everything stops in t.Cleanup.
 // mutate, if not nil, adjusts the configuration before the server is built.
@@ -62,7 +67,7 @@ func Start(t testing.TB, mutate func(*apiserver.Config)) *Server {
 		h.ServeHTTP(w, r.WithContext(apiserver.WithUser(r.Context(), admin)))
 	}))
 	t.Cleanup(srv.Close)
-	return &Server{API: api, Store: store, URL: srv.URL, Config: &rest.Config{Host: srv.URL, QPS: -1}}
+	return &Server{API: api, Store: store, URL: srv.URL, Config: &rest.Config{Host: srv.URL, QPS: -1}, http: srv}
 }
 
 // Clientset returns a typed client; protobuf selects the protobuf encoding.
