@@ -62,15 +62,16 @@ func FuzzPatch(f *testing.F) {
 		metav1.CreateOptions{}); err != nil {
 		f.Fatal(err)
 	}
-	types := []string{"application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json"}
+	types := []string{"application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json", "application/apply-patch+yaml"}
 	f.Add(uint8(0), []byte(`[{"op":"add","path":"/data/x","value":"y"}]`))
 	f.Add(uint8(0), []byte(`[{"op":"remove","path":"/metadata"}]`))
 	f.Add(uint8(1), []byte(`{"metadata":{"name":"other"}}`))
 	f.Add(uint8(1), []byte(`{"data":null,"metadata":{"labels":{"a":null}}}`))
 	f.Add(uint8(2), []byte(`{"metadata":{"$patch":"replace"}}`))
 	f.Add(uint8(2), []byte(`{"data":{"$retainKeys":["k"]}}`))
+	f.Add(uint8(3), []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: target\ndata:\n  k: w\n"))
 	f.Fuzz(func(t *testing.T, pt uint8, body []byte) {
-		rec := serve(srv, "PATCH", "/api/v1/namespaces/default/configmaps/target?dryRun=All", types[int(pt)%len(types)], body)
+		rec := serve(srv, "PATCH", "/api/v1/namespaces/default/configmaps/target?dryRun=All&fieldManager=fuzz", types[int(pt)%len(types)], body)
 		checkAnswer(t, rec)
 	})
 }
