@@ -1,7 +1,7 @@
 package apps
 
 import (
-	"slices"
+	"github.com/capstan/capstan/internal/apis/fieldtest"
 	"strings"
 	"testing"
 
@@ -10,21 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 )
-
-func expectErrors(t *testing.T, errs field.ErrorList, want ...string) {
-	t.Helper()
-	got := make([]string, 0, len(errs))
-	for _, e := range errs {
-		got = append(got, string(e.Type)+" "+e.Field)
-	}
-	slices.Sort(got)
-	slices.Sort(want)
-	if !slices.Equal(got, want) {
-		t.Errorf("errors = %q, want %q\nfull: %v", got, want, errs.ToAggregate())
-	}
-}
 
 func template() v1.PodTemplateSpec {
 	return v1.PodTemplateSpec{
@@ -120,7 +106,7 @@ func TestValidateDeployment(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			d := validDeployment()
 			tc.mutate(d)
-			expectErrors(t, ValidateDeployment(d), tc.want...)
+			fieldtest.ExpectErrors(t, ValidateDeployment(d), tc.want...)
 		})
 	}
 }
@@ -139,25 +125,25 @@ func TestValidateDeploymentUpdateSelectorImmutable(t *testing.T) {
 	old := validDeployment()
 	d := old.DeepCopy()
 	d.Spec.Replicas = new(int32)
-	expectErrors(t, ValidateDeploymentUpdate(d, old))
+	fieldtest.ExpectErrors(t, ValidateDeploymentUpdate(d, old))
 	d.Spec.Selector = &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web", "tier": "x"}}
 	d.Spec.Template.Labels["tier"] = "x"
-	expectErrors(t, ValidateDeploymentUpdate(d, old), "FieldValueInvalid spec.selector")
+	fieldtest.ExpectErrors(t, ValidateDeploymentUpdate(d, old), "FieldValueInvalid spec.selector")
 }
 
 func TestValidateReplicaSetAndDaemonSet(t *testing.T) {
 	rs := &appsv1.ReplicaSet{Spec: appsv1.ReplicaSetSpec{Selector: selector(), Template: template()}}
 	DefaultReplicaSet(rs)
-	expectErrors(t, ValidateReplicaSet(rs))
+	fieldtest.ExpectErrors(t, ValidateReplicaSet(rs))
 	rs.Spec.Template.Spec.ActiveDeadlineSeconds = new(int64)
 	*rs.Spec.Template.Spec.ActiveDeadlineSeconds = 5
-	expectErrors(t, ValidateReplicaSet(rs), "FieldValueForbidden spec.template.spec.activeDeadlineSeconds")
+	fieldtest.ExpectErrors(t, ValidateReplicaSet(rs), "FieldValueForbidden spec.template.spec.activeDeadlineSeconds")
 
 	ds := &appsv1.DaemonSet{Spec: appsv1.DaemonSetSpec{Selector: selector(), Template: template()}}
 	DefaultDaemonSet(ds)
-	expectErrors(t, ValidateDaemonSet(ds))
+	fieldtest.ExpectErrors(t, ValidateDaemonSet(ds))
 	ds.Spec.UpdateStrategy.Type = "Sometimes"
-	expectErrors(t, ValidateDaemonSet(ds), "FieldValueNotSupported spec.updateStrategy.type")
+	fieldtest.ExpectErrors(t, ValidateDaemonSet(ds), "FieldValueNotSupported spec.updateStrategy.type")
 }
 
 func validStatefulSet() *appsv1.StatefulSet {
@@ -167,20 +153,20 @@ func validStatefulSet() *appsv1.StatefulSet {
 }
 
 func TestValidateStatefulSet(t *testing.T) {
-	expectErrors(t, ValidateStatefulSet(validStatefulSet()))
+	fieldtest.ExpectErrors(t, ValidateStatefulSet(validStatefulSet()))
 	ss := validStatefulSet()
 	ss.Spec.PodManagementPolicy = "Random"
-	expectErrors(t, ValidateStatefulSet(ss), "FieldValueInvalid spec.podManagementPolicy")
+	fieldtest.ExpectErrors(t, ValidateStatefulSet(ss), "FieldValueInvalid spec.podManagementPolicy")
 	ss = validStatefulSet()
 	ss.Spec.Selector = &metav1.LabelSelector{}
-	expectErrors(t, ValidateStatefulSet(ss), "FieldValueInvalid spec.selector")
+	fieldtest.ExpectErrors(t, ValidateStatefulSet(ss), "FieldValueInvalid spec.selector")
 
 	// A mount of a claim template's volume is valid; of nothing, not.
 	ss = validStatefulSet()
 	ss.Spec.Template.Spec.Containers[0].VolumeMounts = []v1.VolumeMount{{Name: "data", MountPath: "/data"}}
-	expectErrors(t, ValidateStatefulSet(ss), "FieldValueNotFound spec.template.spec.containers[0].volumeMounts[0].name")
+	fieldtest.ExpectErrors(t, ValidateStatefulSet(ss), "FieldValueNotFound spec.template.spec.containers[0].volumeMounts[0].name")
 	ss.Spec.VolumeClaimTemplates = []v1.PersistentVolumeClaim{{ObjectMeta: metav1.ObjectMeta{Name: "data"}}}
-	expectErrors(t, ValidateStatefulSet(ss))
+	fieldtest.ExpectErrors(t, ValidateStatefulSet(ss))
 }
 
 func TestValidateStatefulSetUpdate(t *testing.T) {
@@ -189,11 +175,11 @@ func TestValidateStatefulSetUpdate(t *testing.T) {
 	three := int32(3)
 	ok.Spec.Replicas = &three
 	ok.Spec.Template.Spec.Containers[0].Image = "nginx:1.26"
-	expectErrors(t, ValidateStatefulSetUpdate(ok, old))
+	fieldtest.ExpectErrors(t, ValidateStatefulSetUpdate(ok, old))
 	bad := old.DeepCopy()
 	bad.Spec.ServiceName = "other"
 	errs := ValidateStatefulSetUpdate(bad, old)
-	expectErrors(t, errs, "FieldValueForbidden spec")
+	fieldtest.ExpectErrors(t, errs, "FieldValueForbidden spec")
 	if !strings.Contains(errs[0].Error(), "updates to statefulset spec for fields other than 'replicas'") {
 		t.Errorf("message = %s", errs[0].Error())
 	}

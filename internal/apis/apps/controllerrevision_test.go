@@ -1,6 +1,7 @@
 package apps
 
 import (
+	"github.com/capstan/capstan/internal/apis/fieldtest"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -24,10 +25,10 @@ func TestValidateControllerRevision(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.old == nil {
-				expectErrors(t, ValidateControllerRevision(&tc.cr), tc.want...)
+				fieldtest.ExpectErrors(t, ValidateControllerRevision(&tc.cr), tc.want...)
 				return
 			}
-			expectErrors(t, ValidateControllerRevisionUpdate(&tc.cr, tc.old), tc.want...)
+			fieldtest.ExpectErrors(t, ValidateControllerRevisionUpdate(&tc.cr, tc.old), tc.want...)
 		})
 	}
 }

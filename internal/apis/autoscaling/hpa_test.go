@@ -1,29 +1,15 @@
 package autoscaling
 
 import (
-	"slices"
+	"github.com/capstan/capstan/internal/apis/fieldtest"
 	"testing"
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/resource"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // expectErrors fails unless errs are exactly want ("<type> <field>").
-func expectErrors(t *testing.T, errs field.ErrorList, want ...string) {
-	t.Helper()
-	got := make([]string, 0, len(errs))
-	for _, e := range errs {
-		got = append(got, string(e.Type)+" "+e.Field)
-	}
-	slices.Sort(got)
-	slices.Sort(want)
-	if !slices.Equal(got, want) {
-		t.Errorf("errors = %q, want %q\nfull: %v", got, want, errs.ToAggregate())
-	}
-}
-
 func ptr[T any](v T) *T { return &v }
 
 func TestDefaultHorizontalPodAutoscaler(t *testing.T) {
@@ -113,7 +99,7 @@ func TestValidateHorizontalPodAutoscaler(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			hpa := validHPA()
 			tc.mutate(&hpa.Spec)
-			expectErrors(t, ValidateHorizontalPodAutoscaler(hpa), tc.want...)
+			fieldtest.ExpectErrors(t, ValidateHorizontalPodAutoscaler(hpa), tc.want...)
 		})
 	}
 }

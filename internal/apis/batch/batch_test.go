@@ -1,27 +1,13 @@
 package batch
 
 import (
-	"slices"
+	"github.com/capstan/capstan/internal/apis/fieldtest"
 	"testing"
 
 	batchv1 "k8s.io/api/batch/v1"
 	v1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 )
-
-func expectErrors(t *testing.T, errs field.ErrorList, want ...string) {
-	t.Helper()
-	got := make([]string, 0, len(errs))
-	for _, e := range errs {
-		got = append(got, string(e.Type)+" "+e.Field)
-	}
-	slices.Sort(got)
-	slices.Sort(want)
-	if !slices.Equal(got, want) {
-		t.Errorf("errors = %q, want %q\nfull: %v", got, want, errs.ToAggregate())
-	}
-}
 
 func newJob() *batchv1.Job {
 	j := &batchv1.Job{
@@ -109,7 +95,7 @@ func TestValidateJob(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			j := newJob()
 			tc.mutate(j)
-			expectErrors(t, ValidateJob(j), tc.want...)
+			fieldtest.ExpectErrors(t, ValidateJob(j), tc.want...)
 		})
 	}
 }
@@ -119,13 +105,13 @@ func TestValidateJobUpdate(t *testing.T) {
 	ok := old.DeepCopy()
 	*ok.Spec.Parallelism = 5
 	*ok.Spec.Suspend = true
-	expectErrors(t, ValidateJobUpdate(ok, old))
+	fieldtest.ExpectErrors(t, ValidateJobUpdate(ok, old))
 	bad := old.DeepCopy()
 	bad.Spec.Template.Spec.Containers[0].Image = "perl:6"
-	expectErrors(t, ValidateJobUpdate(bad, old), "FieldValueInvalid spec.template")
+	fieldtest.ExpectErrors(t, ValidateJobUpdate(bad, old), "FieldValueInvalid spec.template")
 	bad = old.DeepCopy()
 	*bad.Spec.Completions = 4
-	expectErrors(t, ValidateJobUpdate(bad, old), "FieldValueInvalid spec.completions")
+	fieldtest.ExpectErrors(t, ValidateJobUpdate(bad, old), "FieldValueInvalid spec.completions")
 }
 
 func newCronJob() *batchv1.CronJob {
@@ -177,7 +163,7 @@ func TestValidateCronJob(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newCronJob()
 			tc.mutate(c)
-			expectErrors(t, ValidateCronJob(c), tc.want...)
+			fieldtest.ExpectErrors(t, ValidateCronJob(c), tc.want...)
 		})
 	}
 }

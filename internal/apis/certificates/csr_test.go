@@ -7,27 +7,13 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"slices"
+	"github.com/capstan/capstan/internal/apis/fieldtest"
 	"testing"
 
 	certificatesv1 "k8s.io/api/certificates/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // expectErrors fails unless errs are exactly want ("<type> <field>").
-func expectErrors(t *testing.T, errs field.ErrorList, want ...string) {
-	t.Helper()
-	got := make([]string, 0, len(errs))
-	for _, e := range errs {
-		got = append(got, string(e.Type)+" "+e.Field)
-	}
-	slices.Sort(got)
-	slices.Sort(want)
-	if !slices.Equal(got, want) {
-		t.Errorf("errors = %q, want %q\nfull: %v", got, want, errs.ToAggregate())
-	}
-}
-
 func csrPEM(t *testing.T) []byte {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -74,7 +60,7 @@ func TestValidateCertificateSigningRequest(t *testing.T) {
 				Request: request, SignerName: "kubernetes.io/kube-apiserver-client-kubelet"}}
 			DefaultCertificateSigningRequest(csr)
 			tc.mutate(&csr.Spec)
-			expectErrors(t, ValidateCertificateSigningRequest(csr), tc.want...)
+			fieldtest.ExpectErrors(t, ValidateCertificateSigningRequest(csr), tc.want...)
 		})
 	}
 }

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"github.com/capstan/capstan/internal/apis/fieldtest"
 	"strings"
 	"testing"
 
@@ -20,7 +21,7 @@ func TestValidateConfigMap(t *testing.T) {
 		{"too big", v1.ConfigMap{Data: map[string]string{"k": strings.Repeat("x", MaxDataSize+1)}}, []string{"FieldValueTooLong []"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			expectErrors(t, ValidateConfigMap(&tc.cm), tc.want...)
+			fieldtest.ExpectErrors(t, ValidateConfigMap(&tc.cm), tc.want...)
 		})
 	}
 }
@@ -38,11 +39,11 @@ func TestValidateConfigMapUpdateImmutable(t *testing.T) {
 		{"immutable unset", v1.ConfigMap{Data: map[string]string{"k": "v"}, Immutable: &no}, []string{"FieldValueForbidden immutable"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			expectErrors(t, ValidateConfigMapUpdate(&tc.cm, old), tc.want...)
+			fieldtest.ExpectErrors(t, ValidateConfigMapUpdate(&tc.cm, old), tc.want...)
 		})
 	}
 	mutable := &v1.ConfigMap{Data: map[string]string{"k": "v"}}
-	expectErrors(t, ValidateConfigMapUpdate(&v1.ConfigMap{Data: map[string]string{"k": "w"}}, mutable))
+	fieldtest.ExpectErrors(t, ValidateConfigMapUpdate(&v1.ConfigMap{Data: map[string]string{"k": "w"}}, mutable))
 }
 
 func TestValidateSecret(t *testing.T) {
@@ -64,7 +65,7 @@ func TestValidateSecret(t *testing.T) {
 		{"bad key", v1.Secret{Data: map[string][]byte{"a b": {1}}}, []string{"FieldValueInvalid data[a b]"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			expectErrors(t, ValidateSecret(&tc.s), tc.want...)
+			fieldtest.ExpectErrors(t, ValidateSecret(&tc.s), tc.want...)
 		})
 	}
 }
@@ -74,10 +75,10 @@ func TestValidateSecretUpdate(t *testing.T) {
 	old := &v1.Secret{Type: v1.SecretTypeOpaque, Data: map[string][]byte{"k": {1}}, Immutable: &yes}
 	changedType := old.DeepCopy()
 	changedType.Type = "example.com/custom"
-	expectErrors(t, ValidateSecretUpdate(changedType, old), "FieldValueInvalid type")
+	fieldtest.ExpectErrors(t, ValidateSecretUpdate(changedType, old), "FieldValueInvalid type")
 	changedData := old.DeepCopy()
 	changedData.Data["k"] = []byte{2}
-	expectErrors(t, ValidateSecretUpdate(changedData, old), "FieldValueForbidden data")
+	fieldtest.ExpectErrors(t, ValidateSecretUpdate(changedData, old), "FieldValueForbidden data")
 }
 
 func TestValidateNode(t *testing.T) {
@@ -95,10 +96,10 @@ func TestValidateNode(t *testing.T) {
 			[]string{"FieldValueDuplicate spec.taints[1]"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			expectErrors(t, ValidateNode(&v1.Node{Spec: tc.spec}), tc.want...)
+			fieldtest.ExpectErrors(t, ValidateNode(&v1.Node{Spec: tc.spec}), tc.want...)
 		})
 	}
 	old := &v1.Node{Spec: v1.NodeSpec{PodCIDR: "10.244.0.0/24", PodCIDRs: []string{"10.244.0.0/24"}}}
 	changed := &v1.Node{Spec: v1.NodeSpec{PodCIDR: "10.244.1.0/24", PodCIDRs: []string{"10.244.1.0/24"}}}
-	expectErrors(t, ValidateNodeUpdate(changed, old), "FieldValueForbidden spec.podCIDRs")
+	fieldtest.ExpectErrors(t, ValidateNodeUpdate(changed, old), "FieldValueForbidden spec.podCIDRs")
 }

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"github.com/capstan/capstan/internal/apis/fieldtest"
 	"reflect"
 	"strings"
 	"testing"
@@ -75,7 +76,7 @@ func TestValidateReplicationController(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			rc := validRC()
 			tc.mutate(rc)
-			expectErrors(t, ValidateReplicationController(rc), tc.want...)
+			fieldtest.ExpectErrors(t, ValidateReplicationController(rc), tc.want...)
 		})
 	}
 }
@@ -107,7 +108,7 @@ func TestValidateEndpoints(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ep := &v1.Endpoints{Subsets: tc.subsets}
 			DefaultEndpoints(ep)
-			expectErrors(t, ValidateEndpoints(ep), tc.want...)
+			fieldtest.ExpectErrors(t, ValidateEndpoints(ep), tc.want...)
 		})
 	}
 }
@@ -137,7 +138,7 @@ func TestValidateResourceQuota(t *testing.T) {
 			[]string{"FieldValueRequired spec.scopeSelector.matchExpressions[0].values", "FieldValueInvalid spec.scopeSelector.matchExpressions[1].scopeName"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			expectErrors(t, ValidateResourceQuota(&v1.ResourceQuota{Spec: tc.spec}), tc.want...)
+			fieldtest.ExpectErrors(t, ValidateResourceQuota(&v1.ResourceQuota{Spec: tc.spec}), tc.want...)
 		})
 	}
 }
@@ -174,7 +175,7 @@ func TestValidateLimitRange(t *testing.T) {
 			[]string{"FieldValueInvalid spec.limits[0].defaultRequest[hugepages-2Mi]"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			expectErrors(t, ValidateLimitRange(&v1.LimitRange{Spec: v1.LimitRangeSpec{Limits: tc.limits}}), tc.want...)
+			fieldtest.ExpectErrors(t, ValidateLimitRange(&v1.LimitRange{Spec: v1.LimitRangeSpec{Limits: tc.limits}}), tc.want...)
 		})
 	}
 }
@@ -202,7 +203,7 @@ func TestValidateEvent(t *testing.T) {
 			Message: strings.Repeat("m", 1025)}, []string{"FieldValueInvalid reason", "FieldValueInvalid message"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			expectErrors(t, ValidateEvent(&tc.ev), tc.want...)
+			fieldtest.ExpectErrors(t, ValidateEvent(&tc.ev), tc.want...)
 		})
 	}
 }

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"github.com/capstan/capstan/internal/apis/fieldtest"
 	"testing"
 
 	v1 "k8s.io/api/core/v1"
@@ -123,7 +124,7 @@ func TestValidatePodSecurityAndScheduling(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := validPod()
 			tc.mutate(p)
-			expectErrors(t, ValidatePod(p), tc.want...)
+			fieldtest.ExpectErrors(t, ValidatePod(p), tc.want...)
 		})
 	}
 }
@@ -132,11 +133,11 @@ func TestValidatePodUpdateEphemeralContainers(t *testing.T) {
 	old := validPod()
 	old.Spec.EphemeralContainers = []v1.EphemeralContainer{{EphemeralContainerCommon: v1.EphemeralContainerCommon{Name: "debug", Image: "busybox"}}}
 	same := old.DeepCopy()
-	expectErrors(t, ValidatePodUpdate(same, old))
+	fieldtest.ExpectErrors(t, ValidatePodUpdate(same, old))
 	changed := old.DeepCopy()
 	changed.Spec.EphemeralContainers[0].Image = "alpine"
-	expectErrors(t, ValidatePodUpdate(changed, old), "FieldValueForbidden spec")
+	fieldtest.ExpectErrors(t, ValidatePodUpdate(changed, old), "FieldValueForbidden spec")
 	removed := old.DeepCopy()
 	removed.Spec.EphemeralContainers = nil
-	expectErrors(t, ValidatePodUpdate(removed, old), "FieldValueForbidden spec")
+	fieldtest.ExpectErrors(t, ValidatePodUpdate(removed, old), "FieldValueForbidden spec")
 }

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"github.com/capstan/capstan/internal/apis/fieldtest"
 	"strings"
 	"testing"
 
@@ -47,7 +48,7 @@ func TestValidatePodUpdate(t *testing.T) {
 			}
 			p := old.DeepCopy()
 			tc.mutate(p)
-			expectErrors(t, ValidatePodUpdate(p, old), tc.want...)
+			fieldtest.ExpectErrors(t, ValidatePodUpdate(p, old), tc.want...)
 		})
 	}
 }

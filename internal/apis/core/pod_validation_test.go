@@ -1,6 +1,7 @@
 package core
 
 import (
+	"github.com/capstan/capstan/internal/apis/fieldtest"
 	"testing"
 
 	v1 "k8s.io/api/core/v1"
@@ -92,7 +93,7 @@ func TestValidatePod(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := validPod()
 			tc.mutate(p)
-			expectErrors(t, ValidatePod(p), tc.want...)
+			fieldtest.ExpectErrors(t, ValidatePod(p), tc.want...)
 		})
 	}
 }
@@ -120,6 +121,6 @@ func TestValidatePodTemplateSpecPaths(t *testing.T) {
 	tmpl.Labels = map[string]string{"app": "x"}
 	tmpl.Spec = validPod().Spec
 	tmpl.Spec.Containers[0].Image = ""
-	expectErrors(t, ValidatePodTemplateSpec(tmpl, field.NewPath("spec", "template")),
+	fieldtest.ExpectErrors(t, ValidatePodTemplateSpec(tmpl, field.NewPath("spec", "template")),
 		"FieldValueRequired spec.template.spec.containers[0].image")
 }

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"github.com/capstan/capstan/internal/apis/fieldtest"
 	"testing"
 
 	v1 "k8s.io/api/core/v1"
@@ -101,7 +102,7 @@ func TestValidateService(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := validService()
 			tc.mutate(s)
-			expectErrors(t, ValidateService(s), tc.want...)
+			fieldtest.ExpectErrors(t, ValidateService(s), tc.want...)
 		})
 	}
 }
@@ -129,7 +130,7 @@ func TestValidateServiceUpdate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := old.DeepCopy()
 			tc.mutate(s)
-			expectErrors(t, ValidateServiceUpdate(s, old), tc.want...)
+			fieldtest.ExpectErrors(t, ValidateServiceUpdate(s, old), tc.want...)
 		})
 	}
 }

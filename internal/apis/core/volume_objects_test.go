@@ -1,6 +1,7 @@
 package core
 
 import (
+	"github.com/capstan/capstan/internal/apis/fieldtest"
 	"testing"
 
 	v1 "k8s.io/api/core/v1"
@@ -37,7 +38,7 @@ func TestValidatePersistentVolumeClaim(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := validPVC()
 			tc.mutate(p)
-			expectErrors(t, ValidatePersistentVolumeClaim(p), tc.want...)
+			fieldtest.ExpectErrors(t, ValidatePersistentVolumeClaim(p), tc.want...)
 		})
 	}
 }
@@ -46,13 +47,13 @@ func TestValidatePersistentVolumeClaimUpdate(t *testing.T) {
 	old := validPVC()
 	bound := old.DeepCopy()
 	bound.Spec.VolumeName = "pv-1"
-	expectErrors(t, ValidatePersistentVolumeClaimUpdate(bound, old))
+	fieldtest.ExpectErrors(t, ValidatePersistentVolumeClaimUpdate(bound, old))
 	grown := bound.DeepCopy()
 	grown.Spec.Resources.Requests[v1.ResourceStorage] = resource.MustParse("2Gi")
-	expectErrors(t, ValidatePersistentVolumeClaimUpdate(grown, bound))
+	fieldtest.ExpectErrors(t, ValidatePersistentVolumeClaimUpdate(grown, bound))
 	modes := bound.DeepCopy()
 	modes.Spec.AccessModes = []v1.PersistentVolumeAccessMode{v1.ReadWriteMany}
-	expectErrors(t, ValidatePersistentVolumeClaimUpdate(modes, bound), "FieldValueForbidden spec")
+	fieldtest.ExpectErrors(t, ValidatePersistentVolumeClaimUpdate(modes, bound), "FieldValueForbidden spec")
 }
 
 func TestValidatePersistentVolume(t *testing.T) {
@@ -65,11 +66,11 @@ func TestValidatePersistentVolume(t *testing.T) {
 	if pv.Spec.PersistentVolumeReclaimPolicy != v1.PersistentVolumeReclaimRetain || pv.Status.Phase != v1.VolumePending {
 		t.Errorf("pv defaults: %+v", pv)
 	}
-	expectErrors(t, ValidatePersistentVolume(pv))
+	fieldtest.ExpectErrors(t, ValidatePersistentVolume(pv))
 	noSource := pv.DeepCopy()
 	noSource.Spec.HostPath = nil
-	expectErrors(t, ValidatePersistentVolume(noSource), "FieldValueRequired spec")
+	fieldtest.ExpectErrors(t, ValidatePersistentVolume(noSource), "FieldValueRequired spec")
 	cpu := pv.DeepCopy()
 	cpu.Spec.Capacity = v1.ResourceList{v1.ResourceCPU: resource.MustParse("1")}
-	expectErrors(t, ValidatePersistentVolume(cpu), "FieldValueNotSupported spec.capacity")
+	fieldtest.ExpectErrors(t, ValidatePersistentVolume(cpu), "FieldValueNotSupported spec.capacity")
 }

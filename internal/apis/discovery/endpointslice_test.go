@@ -1,28 +1,14 @@
 package discovery
 
 import (
-	"slices"
+	"github.com/capstan/capstan/internal/apis/fieldtest"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // expectErrors fails unless errs are exactly want ("<type> <field>").
-func expectErrors(t *testing.T, errs field.ErrorList, want ...string) {
-	t.Helper()
-	got := make([]string, 0, len(errs))
-	for _, e := range errs {
-		got = append(got, string(e.Type)+" "+e.Field)
-	}
-	slices.Sort(got)
-	slices.Sort(want)
-	if !slices.Equal(got, want) {
-		t.Errorf("errors = %q, want %q\nfull: %v", got, want, errs.ToAggregate())
-	}
-}
-
 func ptr[T any](v T) *T { return &v }
 
 func TestDefaultEndpointSlice(t *testing.T) {
@@ -65,7 +51,7 @@ func TestValidateEndpointSlice(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := &discoveryv1.EndpointSlice{AddressType: tc.typ, Endpoints: tc.endpoints, Ports: tc.ports}
-			expectErrors(t, ValidateEndpointSlice(s), tc.want...)
+			fieldtest.ExpectErrors(t, ValidateEndpointSlice(s), tc.want...)
 		})
 	}
 }
@@ -73,6 +59,6 @@ func TestValidateEndpointSlice(t *testing.T) {
 func TestValidateEndpointSliceUpdate(t *testing.T) {
 	old := &discoveryv1.EndpointSlice{AddressType: discoveryv1.AddressTypeIPv4}
 	s := &discoveryv1.EndpointSlice{AddressType: discoveryv1.AddressTypeIPv6}
-	expectErrors(t, ValidateEndpointSliceUpdate(s, old), "FieldValueInvalid addressType")
-	expectErrors(t, ValidateEndpointSliceUpdate(old.DeepCopy(), old))
+	fieldtest.ExpectErrors(t, ValidateEndpointSliceUpdate(s, old), "FieldValueInvalid addressType")
+	fieldtest.ExpectErrors(t, ValidateEndpointSliceUpdate(old.DeepCopy(), old))
 }

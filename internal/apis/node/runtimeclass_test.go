@@ -1,29 +1,15 @@
 package node
 
 import (
-	"slices"
+	"github.com/capstan/capstan/internal/apis/fieldtest"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 	nodev1 "k8s.io/api/node/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // expectErrors fails unless errs are exactly want ("<type> <field>").
-func expectErrors(t *testing.T, errs field.ErrorList, want ...string) {
-	t.Helper()
-	got := make([]string, 0, len(errs))
-	for _, e := range errs {
-		got = append(got, string(e.Type)+" "+e.Field)
-	}
-	slices.Sort(got)
-	slices.Sort(want)
-	if !slices.Equal(got, want) {
-		t.Errorf("errors = %q, want %q\nfull: %v", got, want, errs.ToAggregate())
-	}
-}
-
 func TestValidateRuntimeClass(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -42,9 +28,9 @@ func TestValidateRuntimeClass(t *testing.T) {
 			[]string{"FieldValueInvalid scheduling.nodeSelector", "FieldValueNotSupported scheduling.tolerations[0].operator"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			expectErrors(t, ValidateRuntimeClass(&tc.rc), tc.want...)
+			fieldtest.ExpectErrors(t, ValidateRuntimeClass(&tc.rc), tc.want...)
 		})
 	}
 	old := &nodev1.RuntimeClass{Handler: "runc"}
-	expectErrors(t, ValidateRuntimeClassUpdate(&nodev1.RuntimeClass{Handler: "kata"}, old), "FieldValueInvalid handler")
+	fieldtest.ExpectErrors(t, ValidateRuntimeClassUpdate(&nodev1.RuntimeClass{Handler: "kata"}, old), "FieldValueInvalid handler")
 }
