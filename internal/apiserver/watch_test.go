@@ -7,7 +7,9 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/tools/cache"
@@ -90,7 +92,14 @@ func TestInformerSeesChangesInOrderAndSurvivesCompaction(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.DropConnections()
-	mk("c")
+	// Pooled connections the server just closed fail once; retry the write.
+	c := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "c"}, Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "busybox"}}}}
+	if err := wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 10*time.Second, true, func(ctx context.Context) (bool, error) {
+		_, err := pods.Create(ctx, c, metav1.CreateOptions{})
+		return err == nil || apierrors.IsAlreadyExists(err), nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 	expect("add c")
 	if got := len(inf.GetStore().List()); got != 2 {
 		t.Fatalf("informer cache holds %d pods, want 2", got)
