@@ -62,6 +62,21 @@ func (s *Server) trackFields(rq *request, cur, next runtime.Object) (runtime.Obj
 	return out, nil
 }
 
+// trackScale records a write through the scale subresource as ownership
+// of the parent's fields it changed (spec.replicas). Scalable kinds are
+// stored in the version they are served in.
+func (s *Server) trackScale(rq *request, cur, next runtime.Object) (runtime.Object, error) {
+	fm, err := s.fieldManager()
+	if err != nil {
+		return nil, err
+	}
+	out, err := fm.Update(rq.ctx, rq.res.GVK, cur, next, managerName(rq), "")
+	if err != nil {
+		return nil, apierrors.NewInternalError(err)
+	}
+	return out, nil
+}
+
 func isApplyPatch(r *http.Request) bool {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	return mt == string(types.ApplyYAMLPatchType)

@@ -155,6 +155,10 @@ func (s *Server) updateWith(rq *request, view view, track bool, produce func(cur
 			}
 		}
 		next, err := s.nextObject(rq, view, cur, in)
+		if err == nil && track && rq.ri.sub == "scale" {
+			// Scaling owns the parent's spec.replicas, as upstream records it.
+			next, err = s.trackScale(rq, cur, next)
+		}
 		if err != nil || !dryRun(rq) {
 			return next, next != nil && finalized(next), err
 		}

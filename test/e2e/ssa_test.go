@@ -25,5 +25,13 @@ func TestServerSideApply(t *testing.T) {
 		wantContains(t, "conflict", res.stderr, `Apply failed with 1 conflict: conflict with "kubectl": .spec.replicas`)
 		wantEqual(t, "forced apply", k.okIn(other, "apply", "--server-side", "--field-manager=other", "--force-conflicts", "-f", "-"), "deployment.apps/ssa serverside-applied\n")
 		wantEqual(t, "replicas", k.ok("-n", ns, "get", "deployment", "ssa", "-o", "jsonpath={.spec.replicas}"), "5")
+
+		// Scaling takes spec.replicas over: the owner's next apply conflicts.
+		k.ok("-n", ns, "scale", "deployment", "ssa", "--replicas=2")
+		res = k.runIn(other, "apply", "--server-side", "--field-manager=other", "-f", "-")
+		if res.err == nil {
+			t.Fatalf("apply after scale did not conflict: %s", res.stdout)
+		}
+		wantContains(t, "conflict after scale", res.stderr, "Apply failed with 1 conflict", ".spec.replicas")
 	})
 }
