@@ -30,15 +30,13 @@ func (s *Server) create(rq *request) error {
 // store.
 func (s *Server) createObject(rq *request, obj runtime.Object, track bool) error {
 	var err error
-	m := metaOf(obj)
-	if rq.res.Namespaced && m.GetNamespace() != "" && m.GetNamespace() != rq.ri.namespace {
+	if ns := metaOf(obj).GetNamespace(); rq.res.Namespaced && ns != "" && ns != rq.ri.namespace {
 		return apierrors.NewBadRequest("the namespace of the provided object does not match the namespace sent on the request")
 	}
 	if track {
 		if obj, err = s.trackFields(rq, nil, obj); err != nil {
 			return err
 		}
-		m = metaOf(obj)
 	}
 	apis.Default(obj)
 	if obj, err = rq.res.toStored(obj); err != nil {
@@ -47,7 +45,7 @@ func (s *Server) createObject(rq *request, obj runtime.Object, track bool) error
 	if err := s.prepareCreate(rq.res.stored(), obj, rq.ri.namespace); err != nil {
 		return apierrors.NewInternalError(err)
 	}
-	m = metaOf(obj)
+	m := metaOf(obj)
 	if errs := apis.ValidateCreate(obj, rq.res.Namespaced); len(errs) > 0 {
 		return apierrors.NewInvalid(rq.res.GVK.GroupKind(), m.GetName(), errs)
 	}
