@@ -61,8 +61,6 @@ func New(client *clientv3.Client, codec Codec, prefix string) *Store {
 	return &Store{client: client, codec: codec, prefix: prefix}
 }
 
-// Client returns the etcd client (for health checks and compaction).
-func (s *Store) Client() *clientv3.Client { return s.client }
 
 // Create stores obj at key if the key is empty. obj's resourceVersion must be
 // unset. It returns the stored object with its new resourceVersion.
