@@ -61,7 +61,6 @@ func New(client *clientv3.Client, codec Codec, prefix string) *Store {
 	return &Store{client: client, codec: codec, prefix: prefix}
 }
 
-
 // Create stores obj at key if the key is empty. obj's resourceVersion must be
 // unset. It returns the stored object with its new resourceVersion.
 func (s *Store) Create(ctx context.Context, key string, obj runtime.Object) (runtime.Object, error) {
