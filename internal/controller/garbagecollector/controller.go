@@ -112,21 +112,31 @@ func (c *Controller) worker(ctx context.Context) {
 	}
 }
 
-// process is the level-triggered sync of one object, read live.
-func (c *Controller) process(ctx context.Context, uid types.UID) error {
+// getLive reads the graph node uid from the API. live is nil when the node
+// is unknown, the object is gone, or its name now holds another object.
+func (c *Controller) getLive(ctx context.Context, uid types.UID) (node, *metav1.PartialObjectMetadata, error) {
 	n, ok := c.graph.get(uid)
 	if !ok {
-		return nil
+		return n, nil, nil
 	}
 	live, err := c.resource(n.gvr, n.namespace).Get(ctx, n.name, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
-		return nil
+		return n, nil, nil
 	}
 	if err != nil {
-		return fmt.Errorf("get %s %s/%s: %w", n.gvr.Resource, n.namespace, n.name, err)
+		return n, nil, fmt.Errorf("get %s %s/%s: %w", n.gvr.Resource, n.namespace, n.name, err)
 	}
 	if live.UID != uid {
-		return nil
+		return n, nil, nil
+	}
+	return n, live, nil
+}
+
+// process is the level-triggered sync of one object, read live.
+func (c *Controller) process(ctx context.Context, uid types.UID) error {
+	n, live, err := c.getLive(ctx, uid)
+	if err != nil || live == nil {
+		return err
 	}
 	if live.DeletionTimestamp != nil {
 		f := live.Finalizers
@@ -156,19 +166,9 @@ func (c *Controller) processOwner(ctx context.Context, n node, live *metav1.Part
 
 // orphan drops the references to owner from the dependent dep.
 func (c *Controller) orphan(ctx context.Context, dep, owner types.UID) error {
-	n, ok := c.graph.get(dep)
-	if !ok {
-		return nil
-	}
-	live, err := c.resource(n.gvr, n.namespace).Get(ctx, n.name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("get dependent %s %s/%s: %w", n.gvr.Resource, n.namespace, n.name, err)
-	}
-	if live.UID != dep {
-		return nil
+	n, live, err := c.getLive(ctx, dep)
+	if err != nil || live == nil {
+		return err
 	}
 	keep := withoutOwners(live.OwnerReferences, []types.UID{owner})
 	if len(keep) == len(live.OwnerReferences) {
