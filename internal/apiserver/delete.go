@@ -89,10 +89,9 @@ func (s *Server) delete(rq *request) error {
 	if out, err = rq.res.present(out); err != nil {
 		return err
 	}
-	if !deleted {
-		return s.writeObject(rq, http.StatusOK, out)
-	}
-	if rq.res.GVK.Kind == "Pod" {
+	// An object that remains (or a pod, as upstream) is returned itself;
+	// other deletions answer with a success Status.
+	if !deleted || rq.res.GVK.Kind == "Pod" {
 		return s.writeObject(rq, http.StatusOK, out)
 	}
 	st := statusSuccess(&metav1.StatusDetails{Name: rq.ri.name, Group: rq.res.GVK.Group, Kind: rq.res.Plural, UID: uidOf(out)})

@@ -104,8 +104,9 @@ func (approvalView) apply(_ *Resource, cur, in runtime.Object) (runtime.Object, 
 // scaleView is the scale subresource as autoscaling/v1 Scale.
 type scaleView struct{}
 
-func (scaleView) kind(*Resource) schema.GroupVersionKind {
-	return schema.GroupVersionKind{Group: "autoscaling", Version: "v1", Kind: "Scale"}
+func (scaleView) kind(res *Resource) schema.GroupVersionKind {
+	gvk, _ := res.subresourceInfo("scale")
+	return gvk
 }
 
 func (scaleView) extract(cur runtime.Object) (runtime.Object, error) {

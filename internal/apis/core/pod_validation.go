@@ -126,19 +126,25 @@ func validateContainers(spec *v1.PodSpec, volumes sets.Set[string], fldPath *fie
 	return append(allErrs, validateHostPorts(spec.Containers, ctrPath)...)
 }
 
+// validateUniqueLabelName requires name (of a container or volume) to be set,
+// unique among seen, and a DNS-1123 label.
+func validateUniqueLabelName(name string, seen sets.Set[string], namePath *field.Path) field.ErrorList {
+	switch {
+	case name == "":
+		return field.ErrorList{field.Required(namePath, "")}
+	case seen.Has(name):
+		return field.ErrorList{field.Duplicate(namePath, name)}
+	}
+	var errs field.ErrorList
+	for _, msg := range validation.IsDNS1123Label(name) {
+		errs = append(errs, field.Invalid(namePath, name, msg))
+	}
+	return errs
+}
+
 func validateContainer(c *v1.Container, names, volumes sets.Set[string], fldPath *field.Path) field.ErrorList {
 	var allErrs field.ErrorList
-	namePath := fldPath.Child("name")
-	switch {
-	case c.Name == "":
-		allErrs = append(allErrs, field.Required(namePath, ""))
-	case names.Has(c.Name):
-		allErrs = append(allErrs, field.Duplicate(namePath, c.Name))
-	default:
-		for _, msg := range validation.IsDNS1123Label(c.Name) {
-			allErrs = append(allErrs, field.Invalid(namePath, c.Name, msg))
-		}
-	}
+	allErrs = append(allErrs, validateUniqueLabelName(c.Name, names, fldPath.Child("name"))...)
 	names.Insert(c.Name)
 	if c.Image == "" {
 		allErrs = append(allErrs, field.Required(fldPath.Child("image"), ""))

@@ -7,7 +7,6 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
-	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -38,17 +37,7 @@ func validateVolumes(volumes []v1.Volume, fldPath *field.Path) (sets.Set[string]
 	for i := range volumes {
 		vol := &volumes[i]
 		idxPath := fldPath.Index(i)
-		namePath := idxPath.Child("name")
-		switch {
-		case vol.Name == "":
-			allErrs = append(allErrs, field.Required(namePath, ""))
-		case names.Has(vol.Name):
-			allErrs = append(allErrs, field.Duplicate(namePath, vol.Name))
-		default:
-			for _, msg := range validation.IsDNS1123Label(vol.Name) {
-				allErrs = append(allErrs, field.Invalid(namePath, vol.Name, msg))
-			}
-		}
+		allErrs = append(allErrs, validateUniqueLabelName(vol.Name, names, idxPath.Child("name"))...)
 		if vol.Name != "" {
 			names.Insert(vol.Name)
 		}
