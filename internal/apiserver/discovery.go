@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	apidiscoveryv2 "k8s.io/api/apidiscovery/v2"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -55,6 +56,14 @@ func (r *Resource) subresourceInfo(sub string) (schema.GroupVersionKind, []strin
 		return schema.GroupVersionKind{Group: "policy", Version: "v1", Kind: "Eviction"}, []string{"create"}
 	case "finalize":
 		return r.GVK, []string{"update"}
+	case "log":
+		return r.GVK, []string{"get"}
+	case "exec":
+		return corev1.SchemeGroupVersion.WithKind("PodExecOptions"), []string{"create", "get"}
+	case "attach":
+		return corev1.SchemeGroupVersion.WithKind("PodAttachOptions"), []string{"create", "get"}
+	case "portforward":
+		return corev1.SchemeGroupVersion.WithKind("PodPortForwardOptions"), []string{"create", "get"}
 	}
 	return r.GVK, []string{"get", "patch", "update"}
 }

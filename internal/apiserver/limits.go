@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -25,13 +26,22 @@ func isMutating(method string) bool {
 	return method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch || method == http.MethodDelete
 }
 
-func isWatch(r *http.Request) bool {
-	w := r.URL.Query().Get("watch")
-	return w == "true" || w == "1"
+// isLongRunning reports requests that stream for as long as the client
+// wants: watches and the pod subresources proxied to kubelets, as upstream.
+func isLongRunning(r *http.Request) bool {
+	if w := r.URL.Query().Get("watch"); w == "true" || w == "1" {
+		return true
+	}
+	i := strings.LastIndexByte(r.URL.Path, '/')
+	switch r.URL.Path[i+1:] {
+	case "log", "exec", "attach", "portforward":
+		return strings.Contains(r.URL.Path, "/pods/")
+	}
+	return false
 }
 
 // withLimits applies the in-flight bound, the body size bound and the
-// request timeout. Watches are long-running: only the body bound applies.
+// request timeout. Long-running requests get only the body bound.
 func (s *Server) withLimits(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > s.cfg.MaxBodyBytes {
@@ -41,7 +51,7 @@ func (s *Server) withLimits(next http.Handler) http.Handler {
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
 		}
-		if isWatch(r) {
+		if isLongRunning(r) {
 			next.ServeHTTP(w, r)
 			return
 		}

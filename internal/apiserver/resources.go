@@ -112,7 +112,7 @@ func builtinResources(scheme *runtime.Scheme) []*Resource {
 		{"", "v1", "Node", "nodes", cluster, "no", false, "status"},
 		{"", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", ns, "pvc", false, "status"},
 		{"", "v1", "PersistentVolume", "persistentvolumes", cluster, "pv", false, "status"},
-		{"", "v1", "Pod", "pods", ns, "po", true, "status,binding,eviction"},
+		{"", "v1", "Pod", "pods", ns, "po", true, "status,binding,eviction,log,exec,attach,portforward"},
 		{"", "v1", "PodTemplate", "podtemplates", ns, "", false, ""},
 		{"", "v1", "ReplicationController", "replicationcontrollers", ns, "rc", true, "status,scale"},
 		{"", "v1", "ResourceQuota", "resourcequotas", ns, "quota", false, "status"},

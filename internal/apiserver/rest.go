@@ -45,6 +45,17 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errNoSuchPath())
 		return
 	}
+	if res.GVK.Kind == "Pod" && kubeletPath(ri.sub) != "" {
+		rq := &request{w: w, r: r, ctx: r.Context(), ri: ri, res: res, acc: accepted{}, q: r.URL.Query()}
+		err := s.authorize(rq)
+		if err == nil {
+			err = s.proxyToKubelet(rq)
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+		}
+		return
+	}
 	acc, ok := negotiate(s.codecs, r.Header.Get("Accept"), r.URL.Query().Get("pretty") == "true")
 	if !ok {
 		s.writeError(w, r, errNotAcceptable(r.Header.Get("Accept")))

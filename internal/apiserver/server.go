@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
@@ -45,6 +46,10 @@ type Config struct {
 	// AdvertiseAddress and Port are the endpoints of the kubernetes Service.
 	AdvertiseAddress net.IP
 	Port             int
+	// KubeletClientTLS is how the server reaches kubelets for pods/log,
+	// exec, attach and portforward: the client certificate it presents and
+	// the CA it trusts. Nil disables those subresources (503).
+	KubeletClientTLS *tls.Config
 }
 
 // Server is the API server. Create it with New, mount Handler, and run
@@ -62,6 +67,7 @@ type Server struct {
 	limits    *limiter
 	fields    lazyFields
 	caches    *watchCaches
+	kubelets  *http.Transport
 	handler   http.Handler
 }
 
@@ -85,6 +91,9 @@ func New(cfg Config) (*Server, error) {
 		byGVR:  map[schema.GroupVersionResource]*Resource{},
 		limits: newLimiter(cfg.MaxReadInFlight, cfg.MaxMutatingInFlight),
 		caches: newWatchCaches(cfg.Store, cfg.Log.With("component", "watch-cache")),
+	}
+	if cfg.KubeletClientTLS != nil {
+		s.kubelets = newKubeletTransport(cfg.KubeletClientTLS)
 	}
 	s.resources = builtinResources(scheme)
 	for _, r := range s.resources {
