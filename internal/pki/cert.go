@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -42,6 +43,30 @@ func (kp *KeyPair) KeyPEM() ([]byte, error) {
 		return nil, fmt.Errorf("marshal private key: %w", err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
+}
+
+// TLSCertificate returns the pair for crypto/tls.
+func (kp *KeyPair) TLSCertificate() tls.Certificate {
+	return tls.Certificate{Certificate: [][]byte{kp.Cert.Raw}, PrivateKey: kp.Key, Leaf: kp.Cert}
+}
+
+// Pool returns a certificate pool holding only this certificate, for a CA.
+func (kp *KeyPair) Pool() *x509.CertPool {
+	pool := x509.NewCertPool()
+	pool.AddCert(kp.Cert)
+	return pool
+}
+
+// ServingTLS returns a server configuration presenting serving, asking for
+// client certificates and verifying them against this CA when presented.
+func (kp *KeyPair) ServingTLS(serving *KeyPair) *tls.Config {
+	return &tls.Config{
+		Certificates: []tls.Certificate{serving.TLSCertificate()},
+		ClientAuth:   tls.VerifyClientCertIfGiven,
+		ClientCAs:    kp.Pool(),
+		MinVersion:   tls.VersionTLS12,
+		NextProtos:   []string{"h2", "http/1.1"},
+	}
 }
 
 // write stores the pair as base.crt and base.key in dir (key mode 0600).

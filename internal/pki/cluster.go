@@ -2,7 +2,6 @@ package pki
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"net"
 	"os"
@@ -118,22 +117,20 @@ func (c *Cluster) WriteKubeconfig(path, serverURL, user string, client *KeyPair)
 // ServerTLS returns the API server's TLS configuration: the serving
 // certificate, and client certificates verified against the cluster CA when
 // presented (requests without one are anonymous and rejected later).
-func (c *Cluster) ServerTLS() (*tls.Config, error) {
-	keyPEM, err := c.Serving.KeyPEM()
-	if err != nil {
-		return nil, err
-	}
-	cert, err := tls.X509KeyPair(c.Serving.CertPEM(), keyPEM)
-	if err != nil {
-		return nil, fmt.Errorf("load serving key pair: %w", err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(c.CA.Cert)
-	return &tls.Config{
-		Certificates: []tls.Certificate{cert},
-		ClientAuth:   tls.VerifyClientCertIfGiven,
-		ClientCAs:    pool,
-		MinVersion:   tls.VersionTLS12,
-		NextProtos:   []string{"h2", "http/1.1"},
-	}, nil
+func (c *Cluster) ServerTLS() *tls.Config {
+	return c.CA.ServingTLS(c.Serving)
 }
+
+// KubeletClientTLS issues the API server's client certificate for kubelets
+// (CN kube-apiserver-kubelet-client, O system:masters, as upstream) and
+// returns a client configuration trusting the cluster CA.
+func (c *Cluster) KubeletClientTLS(now time.Time) (*tls.Config, error) {
+	kp, err := c.CA.Issue(LeafSpec{CommonName: KubeletClientName, Organization: []string{"system:masters"}}, now)
+	if err != nil {
+		return nil, fmt.Errorf("kubelet client certificate: %w", err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{kp.TLSCertificate()}, RootCAs: c.CA.Pool(), MinVersion: tls.VersionTLS12}, nil
+}
+
+// KubeletClientName is the common name the API server presents to kubelets.
+const KubeletClientName = "kube-apiserver-kubelet-client"

@@ -90,7 +90,8 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 		stop()
 		return nil, fmt.Errorf("cluster certificates: %w", err)
 	}
-	tlsCfg, err := certs.ServerTLS()
+	tlsCfg := certs.ServerTLS()
+	kubeletTLS, err := certs.KubeletClientTLS(time.Now())
 	if err != nil {
 		stop()
 		return nil, err
@@ -118,7 +119,7 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 		Store: store,
 		Log:   log.With("component", "apiserver"), Clock: clock.RealClock{},
 		Registerer: reg, Gatherer: reg, ServiceCIDR: serviceCIDR, Version: Version(),
-		AdvertiseAddress: advertise, Port: cfg.HTTPSPort,
+		AdvertiseAddress: advertise, Port: cfg.HTTPSPort, KubeletClientTLS: kubeletTLS,
 	})
 	if err != nil {
 		stop()
