@@ -85,9 +85,13 @@ func (s *Server) withRecovery(next http.Handler) http.Handler {
 	})
 }
 
+// clusterInfoPath is the kube-public/cluster-info ConfigMap, readable
+// without credentials so joining nodes can find the CA (as kubeadm sets up).
+const clusterInfoPath = "/api/v1/namespaces/kube-public/configmaps/cluster-info"
+
 // withAuthentication accepts client certificates verified against the
-// cluster CA (user = CN, groups = O). Other requests get 401, except for the
-// public health and version paths.
+// cluster CA (user = CN, groups = O) and bootstrap tokens. Other requests get
+// 401, except for the public health and version paths and cluster-info.
 func (s *Server) withAuthentication(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 && len(r.TLS.VerifiedChains[0]) > 0 {
@@ -100,7 +104,16 @@ func (s *Server) withAuthentication(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if publicPath(r.URL.Path) {
+		if tok, ok := bearerToken(r.Header.Get("Authorization")); ok {
+			u, ok := s.bootstrapUser(r.Context(), tok)
+			if !ok {
+				s.writeError(w, r, apierrors.NewUnauthorized("Unauthorized"))
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey{}, u)))
+			return
+		}
+		if publicPath(r.URL.Path) || (r.Method == http.MethodGet && r.URL.Path == clusterInfoPath) {
 			next.ServeHTTP(w, r)
 			return
 		}

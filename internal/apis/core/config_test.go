@@ -103,3 +103,17 @@ func TestValidateNode(t *testing.T) {
 	changed := &v1.Node{Spec: v1.NodeSpec{PodCIDR: "10.244.1.0/24", PodCIDRs: []string{"10.244.1.0/24"}}}
 	fieldtest.ExpectErrors(t, ValidateNodeUpdate(changed, old), "FieldValueForbidden spec.podCIDRs")
 }
+
+func TestDefaultSecretFoldsStringData(t *testing.T) {
+	s := &v1.Secret{Data: map[string][]byte{"a": []byte("old"), "b": []byte("kept")}, StringData: map[string]string{"a": "new", "c": "added"}}
+	DefaultSecret(s)
+	want := map[string]string{"a": "new", "b": "kept", "c": "added"}
+	if len(s.Data) != len(want) || s.StringData != nil || s.Type != v1.SecretTypeOpaque {
+		t.Fatalf("after defaulting: data %v stringData %v type %q", s.Data, s.StringData, s.Type)
+	}
+	for k, v := range want {
+		if string(s.Data[k]) != v {
+			t.Errorf("data[%s] = %q, want %q", k, s.Data[k], v)
+		}
+	}
+}

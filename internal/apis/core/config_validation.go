@@ -142,11 +142,20 @@ func ValidateSecretUpdate(s, old *v1.Secret) field.ErrorList {
 	return allErrs
 }
 
-// DefaultSecret sets type Opaque when empty.
+// DefaultSecret sets type Opaque when empty and folds the write-only
+// stringData into data (stringData wins), as upstream's conversion does:
+// stringData is never stored or returned.
 func DefaultSecret(s *v1.Secret) {
 	if s.Type == "" {
 		s.Type = v1.SecretTypeOpaque
 	}
+	if len(s.StringData) > 0 && s.Data == nil {
+		s.Data = make(map[string][]byte, len(s.StringData))
+	}
+	for k, v := range s.StringData {
+		s.Data[k] = []byte(v)
+	}
+	s.StringData = nil
 }
 
 // ValidateNamespace checks the spec finalizer names.
