@@ -25,7 +25,9 @@ func (t BootstrapToken) Matches(secret string) bool {
 	return subtle.ConstantTimeCompare([]byte(t.Secret), []byte(secret)) == 1
 }
 
-func bootstrapTokenPattern() *regexp.Regexp { return regexp.MustCompile(`^([a-z0-9]{6})\.([a-z0-9]{16})$`) }
+func bootstrapTokenPattern() *regexp.Regexp {
+	return regexp.MustCompile(`^([a-z0-9]{6})\.([a-z0-9]{16})$`)
+}
 
 // NewBootstrapToken returns a random token.
 func NewBootstrapToken() (BootstrapToken, error) {
