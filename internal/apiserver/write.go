@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
+	certificatesv1 "k8s.io/api/certificates/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -44,6 +45,11 @@ func (s *Server) createObject(rq *request, obj runtime.Object, track bool) error
 	}
 	if err := s.prepareCreate(rq.res.stored(), obj, rq.ri.namespace); err != nil {
 		return apierrors.NewInternalError(err)
+	}
+	if csr, ok := obj.(*certificatesv1.CertificateSigningRequest); ok {
+		// The requester is whoever creates it, as upstream records.
+		u, _ := UserFrom(rq.ctx)
+		csr.Spec.Username, csr.Spec.Groups, csr.Spec.UID, csr.Spec.Extra = u.Name, u.Groups, "", nil
 	}
 	m := metaOf(obj)
 	if errs := apis.ValidateCreate(obj, rq.res.Namespaced); len(errs) > 0 {

@@ -156,21 +156,45 @@ func (ca *KeyPair) Issue(spec LeafSpec, now time.Time) (*KeyPair, error) {
 	if err != nil {
 		return nil, fmt.Errorf("generate key for %s: %w", spec.CommonName, err)
 	}
+	cert, err := ca.sign(spec, key.Public(), now, now.Add(leafValidity))
+	if err != nil {
+		return nil, err
+	}
+	return &KeyPair{Cert: cert, Key: key}, nil
+}
+
+// SignRequest issues a certificate for a verified certificate signing
+// request, valid from now for validity, with spec's names and usage.
+func (ca *KeyPair) SignRequest(req *x509.CertificateRequest, spec LeafSpec, now time.Time, validity time.Duration) ([]byte, error) {
+	if err := req.CheckSignature(); err != nil {
+		return nil, fmt.Errorf("certificate request signature: %w", err)
+	}
+	cert, err := ca.sign(spec, req.PublicKey, now, now.Add(validity))
+	if err != nil {
+		return nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), nil
+}
+
+func (ca *KeyPair) sign(spec LeafSpec, pub crypto.PublicKey, now, notAfter time.Time) (*x509.Certificate, error) {
 	usage := x509.ExtKeyUsageClientAuth
 	if spec.Server {
 		usage = x509.ExtKeyUsageServerAuth
+	}
+	if notAfter.After(ca.Cert.NotAfter) {
+		notAfter = ca.Cert.NotAfter
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber: serial(),
 		Subject:      pkix.Name{CommonName: spec.CommonName, Organization: spec.Organization},
 		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(leafValidity),
+		NotAfter:     notAfter,
 		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
 		ExtKeyUsage:  []x509.ExtKeyUsage{usage},
 		DNSNames:     spec.DNSNames,
 		IPAddresses:  spec.IPs,
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, key.Public(), ca.Key)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, pub, ca.Key)
 	if err != nil {
 		return nil, fmt.Errorf("sign certificate for %s: %w", spec.CommonName, err)
 	}
@@ -178,7 +202,7 @@ func (ca *KeyPair) Issue(spec LeafSpec, now time.Time) (*KeyPair, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse certificate for %s: %w", spec.CommonName, err)
 	}
-	return &KeyPair{Cert: cert, Key: key}, nil
+	return cert, nil
 }
 
 // covers reports whether cert is valid at now for at least a day more, was

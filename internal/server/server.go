@@ -144,7 +144,7 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 	controllersDone := make(chan struct{})
 	go func() {
 		defer close(controllersDone)
-		runControllers(cctx, loopback, log.With("component", "controller-manager"))
+		runControllers(cctx, loopback, certs.CA, log.With("component", "controller-manager"))
 	}()
 	go func() {
 		var err error
@@ -172,11 +172,11 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 
 // runControllers runs the controller manager until ctx ends, standing for
 // election again whenever leadership is lost.
-func runControllers(ctx context.Context, cfg *rest.Config, log *slog.Logger) {
+func runControllers(ctx context.Context, cfg *rest.Config, ca *pki.KeyPair, log *slog.Logger) {
 	host, _ := os.Hostname()
 	identity := host + "_" + string(uuid.NewUUID())
 	for ctx.Err() == nil {
-		if err := manager.Run(ctx, manager.Config{RestConfig: cfg, Log: log, Identity: identity}); err != nil {
+		if err := manager.Run(ctx, manager.Config{RestConfig: cfg, Log: log, Identity: identity, CA: ca}); err != nil {
 			log.Warn("controller manager stopped; standing for election again", "err", err)
 			select {
 			case <-ctx.Done():

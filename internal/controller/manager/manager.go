@@ -15,6 +15,8 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/leaderelection"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
+
+	"github.com/capstan/capstan/internal/pki"
 )
 
 // Config configures the controller manager.
@@ -22,6 +24,8 @@ type Config struct {
 	RestConfig *rest.Config
 	Log        *slog.Logger
 	Identity   string // leader-election holder identity, e.g. hostname + "_" + random
+	// CA signs approved certificate signing requests; nil runs no signer.
+	CA *pki.KeyPair
 }
 
 // Leader election timings, as upstream's defaults.
@@ -144,6 +148,7 @@ func runControllers(ctx context.Context, cfg Config, reg registry) error {
 		Discovery:         client.Discovery(),
 		Informers:         informers.NewSharedInformerFactory(client, 0),
 		MetadataInformers: metadatainformer.NewSharedInformerFactory(meta, 0),
+		CA:                cfg.CA,
 	}
 	ctrls, err := reg(cc)
 	if err != nil {

@@ -11,8 +11,10 @@ import (
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/metadata/metadatainformer"
 
+	"github.com/capstan/capstan/internal/controller/certificates"
 	"github.com/capstan/capstan/internal/controller/garbagecollector"
 	"github.com/capstan/capstan/internal/controller/namespace"
+	"github.com/capstan/capstan/internal/pki"
 )
 
 // controllerContext is what a controller may be built from. The factories
@@ -24,6 +26,7 @@ type controllerContext struct {
 	Discovery         discovery.DiscoveryInterface
 	Informers         informers.SharedInformerFactory
 	MetadataInformers metadatainformer.SharedInformerFactory
+	CA                *pki.KeyPair
 }
 
 // controller is one built controller; run blocks until ctx ends.
@@ -54,8 +57,19 @@ func inTree(cc controllerContext) ([]controller, error) {
 		Informers: cc.MetadataInformers,
 		Discovery: cc.Discovery,
 	})
-	return []controller{
+	ctrls := []controller{
 		{name: "namespace", run: func(ctx context.Context) error { return ns.Run(ctx, 10) }},
 		{name: "garbagecollector", run: func(ctx context.Context) error { return gc.Run(ctx, 20) }},
-	}, nil
+	}
+	if cc.CA != nil {
+		csr, err := certificates.New(certificates.Options{
+			Log: cc.Log.With("controller", "certificates"), Client: cc.Client,
+			Informer: cc.Informers.Certificates().V1().CertificateSigningRequests(), CA: cc.CA,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("build certificates controller: %w", err)
+		}
+		ctrls = append(ctrls, controller{name: "certificates", run: func(ctx context.Context) error { return csr.Run(ctx, 5) }})
+	}
+	return ctrls, nil
 }
