@@ -18,6 +18,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/apimachinery/pkg/version"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
 
@@ -140,6 +141,10 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(tls.NewListener(ln, tlsCfg)) }()
 	log.Info("API server listening", "url", url, "kubeconfig", kubeconfig)
+	if err := publishClusterInfo(ctx, kubernetes.NewForConfigOrDie(loopback), certs.CA,
+		"https://"+net.JoinHostPort(advertise.String(), strconv.Itoa(cfg.HTTPSPort))); err != nil {
+		log.Warn("agents cannot join until cluster-info is published", "err", err)
+	}
 	cctx, stopControllers := context.WithCancel(ctx)
 	controllersDone := make(chan struct{})
 	go func() {
