@@ -69,8 +69,8 @@ func (kp *KeyPair) ServingTLS(serving *KeyPair) *tls.Config {
 	}
 }
 
-// write stores the pair as base.crt and base.key in dir (key mode 0600).
-func (kp *KeyPair) write(dir, base string) error {
+// Write stores the pair as base.crt and base.key in dir (key mode 0600).
+func (kp *KeyPair) Write(dir, base string) error {
 	keyPEM, err := kp.KeyPEM()
 	if err != nil {
 		return err
@@ -81,9 +81,9 @@ func (kp *KeyPair) write(dir, base string) error {
 	return writeFileAtomic(filepath.Join(dir, base+".crt"), kp.CertPEM(), 0o644)
 }
 
-// loadKeyPair reads base.crt and base.key from dir. It returns an error
+// LoadKeyPair reads base.crt and base.key from dir. It returns an error
 // wrapping fs.ErrNotExist when either file is missing.
-func loadKeyPair(dir, base string) (*KeyPair, error) {
+func LoadKeyPair(dir, base string) (*KeyPair, error) {
 	certPEM, err := os.ReadFile(filepath.Join(dir, base+".crt"))
 	if err != nil {
 		return nil, fmt.Errorf("read certificate %s: %w", base, err)
@@ -92,13 +92,9 @@ func loadKeyPair(dir, base string) (*KeyPair, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read key %s: %w", base, err)
 	}
-	cb, _ := pem.Decode(certPEM)
-	if cb == nil || cb.Type != "CERTIFICATE" {
-		return nil, fmt.Errorf("certificate %s: no PEM CERTIFICATE block", base)
-	}
-	cert, err := x509.ParseCertificate(cb.Bytes)
+	cert, err := ParseCertPEM(certPEM)
 	if err != nil {
-		return nil, fmt.Errorf("parse certificate %s: %w", base, err)
+		return nil, fmt.Errorf("certificate %s: %w", base, err)
 	}
 	kb, _ := pem.Decode(keyPEM)
 	if kb == nil {
@@ -113,6 +109,36 @@ func loadKeyPair(dir, base string) (*KeyPair, error) {
 		return nil, fmt.Errorf("key %s: not a signing key", base)
 	}
 	return &KeyPair{Cert: cert, Key: signer}, nil
+}
+
+// ParseCertPEM parses the first PEM CERTIFICATE block of data.
+func ParseCertPEM(data []byte) (*x509.Certificate, error) {
+	b, _ := pem.Decode(data)
+	if b == nil || b.Type != "CERTIFICATE" {
+		return nil, errors.New("no PEM CERTIFICATE block")
+	}
+	cert, err := x509.ParseCertificate(b.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("parse certificate: %w", err)
+	}
+	return cert, nil
+}
+
+// NewRequest creates a key and a PEM certificate signing request for spec's
+// names (spec.Server only matters to the signer).
+func NewRequest(spec LeafSpec) (crypto.Signer, []byte, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, fmt.Errorf("generate key for %s: %w", spec.CommonName, err)
+	}
+	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
+		Subject:  pkix.Name{CommonName: spec.CommonName, Organization: spec.Organization},
+		DNSNames: spec.DNSNames, IPAddresses: spec.IPs,
+	}, key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("create certificate request for %s: %w", spec.CommonName, err)
+	}
+	return key, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}), nil
 }
 
 // NewCA creates a self-signed certificate authority.

@@ -45,11 +45,11 @@ func EnsureCluster(dir, kubeconfigPath string, opts ServerOptions, now time.Time
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create pki dir: %w", err)
 	}
-	ca, err := loadKeyPair(dir, caBase)
+	ca, err := LoadKeyPair(dir, caBase)
 	if isNotExist(err) {
 		ca, err = NewCA("capstan-ca", now)
 		if err == nil {
-			err = ca.write(dir, caBase)
+			err = ca.Write(dir, caBase)
 		}
 	}
 	if err != nil {
@@ -75,7 +75,7 @@ func EnsureCluster(dir, kubeconfigPath string, opts ServerOptions, now time.Time
 }
 
 func ensureLeaf(dir, base string, ca *KeyPair, spec LeafSpec, now time.Time) (*KeyPair, error) {
-	kp, err := loadKeyPair(dir, base)
+	kp, err := LoadKeyPair(dir, base)
 	if err == nil && covers(kp.Cert, ca.Cert, spec, now) {
 		return kp, nil
 	}
@@ -86,7 +86,7 @@ func ensureLeaf(dir, base string, ca *KeyPair, spec LeafSpec, now time.Time) (*K
 	if err != nil {
 		return nil, err
 	}
-	if err := kp.write(dir, base); err != nil {
+	if err := kp.Write(dir, base); err != nil {
 		return nil, fmt.Errorf("store %s certificate: %w", base, err)
 	}
 	return kp, nil
