@@ -72,6 +72,7 @@ func newServerCommand() *cobra.Command {
 	f.IntVar(&cfg.HTTPSPort, "https-port", 6443, "port the API server listens on")
 	f.StringSliceVar(&cfg.EtcdServers, "etcd-servers", nil, "external etcd endpoints (comma separated); empty runs embedded etcd")
 	f.StringVar(&cfg.ServiceCIDR, "service-cidr", "10.43.0.0/16", "range ClusterIPs are allocated from")
+	f.StringVar(&cfg.ClusterCIDR, "cluster-cidr", "10.42.0.0/16", "pod network; every node gets a /24 of it")
 	f.BoolVar(&disableAgent, "disable-agent", false, "do not run the node agent on this machine")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log debug messages")
 	return cmd

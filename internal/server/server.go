@@ -39,6 +39,9 @@ type Config struct {
 	EtcdServers []string
 	// ServiceCIDR is the ClusterIP range (default 10.43.0.0/16).
 	ServiceCIDR string
+	// ClusterCIDR is the pod network; each node gets a /24 of it (default
+	// 10.42.0.0/16).
+	ClusterCIDR string
 	Log         *slog.Logger
 }
 
@@ -77,6 +80,13 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 	_, serviceCIDR, err := net.ParseCIDR(cfg.ServiceCIDR)
 	if err != nil {
 		return nil, fmt.Errorf("--service-cidr %q: %w", cfg.ServiceCIDR, err)
+	}
+	if cfg.ClusterCIDR == "" {
+		cfg.ClusterCIDR = "10.42.0.0/16"
+	}
+	_, clusterCIDR, err := net.ParseCIDR(cfg.ClusterCIDR)
+	if err != nil {
+		return nil, fmt.Errorf("--cluster-cidr %q: %w", cfg.ClusterCIDR, err)
 	}
 	client, closeEtcd, err := openEtcd(ctx, cfg, log)
 	if err != nil {
@@ -149,7 +159,8 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 	controllersDone := make(chan struct{})
 	go func() {
 		defer close(controllersDone)
-		runControllers(cctx, loopback, certs.CA, log.With("component", "controller-manager"))
+		runControllers(cctx, manager.Config{RestConfig: loopback, CA: certs.CA, ClusterCIDR: clusterCIDR,
+			Log: log.With("component", "controller-manager")})
 	}()
 	go func() {
 		var err error
@@ -177,12 +188,12 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 
 // runControllers runs the controller manager until ctx ends, standing for
 // election again whenever leadership is lost.
-func runControllers(ctx context.Context, cfg *rest.Config, ca *pki.KeyPair, log *slog.Logger) {
+func runControllers(ctx context.Context, cfg manager.Config) {
 	host, _ := os.Hostname()
-	identity := host + "_" + string(uuid.NewUUID())
+	cfg.Identity = host + "_" + string(uuid.NewUUID())
 	for ctx.Err() == nil {
-		if err := manager.Run(ctx, manager.Config{RestConfig: cfg, Log: log, Identity: identity, CA: ca}); err != nil {
-			log.Warn("controller manager stopped; standing for election again", "err", err)
+		if err := manager.Run(ctx, cfg); err != nil {
+			cfg.Log.Warn("controller manager stopped; standing for election again", "err", err)
 			select {
 			case <-ctx.Done():
 			case <-time.After(time.Second):

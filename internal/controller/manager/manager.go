@@ -5,16 +5,21 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/metadata/metadatainformer"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/leaderelection"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
+	"k8s.io/client-go/tools/record"
 
 	"github.com/capstan/capstan/internal/pki"
 )
@@ -26,6 +31,10 @@ type Config struct {
 	Identity   string // leader-election holder identity, e.g. hostname + "_" + random
 	// CA signs approved certificate signing requests; nil runs no signer.
 	CA *pki.KeyPair
+	// ClusterCIDR is where nodes' pod CIDRs come from (default
+	// 10.42.0.0/16), NodeCIDRMaskSize their size (default 24).
+	ClusterCIDR      *net.IPNet
+	NodeCIDRMaskSize int
 }
 
 // Leader election timings, as upstream's defaults.
@@ -149,6 +158,20 @@ func runControllers(ctx context.Context, cfg Config, reg registry) error {
 		Informers:         informers.NewSharedInformerFactory(client, 0),
 		MetadataInformers: metadatainformer.NewSharedInformerFactory(meta, 0),
 		CA:                cfg.CA,
+		ClusterCIDR:       cfg.ClusterCIDR,
+		NodeCIDRMaskSize:  cfg.NodeCIDRMaskSize,
+	}
+	if cc.ClusterCIDR == nil {
+		_, cc.ClusterCIDR, _ = net.ParseCIDR("10.42.0.0/16")
+	}
+	if cc.NodeCIDRMaskSize == 0 {
+		cc.NodeCIDRMaskSize = 24
+	}
+	events := record.NewBroadcaster(record.WithContext(ctx))
+	defer events.Shutdown()
+	events.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: client.CoreV1().Events("")})
+	cc.Recorder = func(component string) record.EventRecorder {
+		return events.NewRecorder(scheme.Scheme, corev1.EventSource{Component: component})
 	}
 	ctrls, err := reg(cc)
 	if err != nil {

@@ -4,16 +4,19 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/metadata/metadatainformer"
+	"k8s.io/client-go/tools/record"
 
 	"github.com/capstan/capstan/internal/controller/certificates"
 	"github.com/capstan/capstan/internal/controller/garbagecollector"
 	"github.com/capstan/capstan/internal/controller/namespace"
+	"github.com/capstan/capstan/internal/controller/nodeipam"
 	"github.com/capstan/capstan/internal/pki"
 )
 
@@ -27,6 +30,10 @@ type controllerContext struct {
 	Informers         informers.SharedInformerFactory
 	MetadataInformers metadatainformer.SharedInformerFactory
 	CA                *pki.KeyPair
+	ClusterCIDR       *net.IPNet
+	NodeCIDRMaskSize  int
+	// Recorder returns an event recorder reporting as component.
+	Recorder func(component string) record.EventRecorder
 }
 
 // controller is one built controller; run blocks until ctx ends.
@@ -71,5 +78,13 @@ func inTree(cc controllerContext) ([]controller, error) {
 		}
 		ctrls = append(ctrls, controller{name: "certificates", run: func(ctx context.Context) error { return csr.Run(ctx, 5) }})
 	}
+	ipam, err := nodeipam.New(nodeipam.Options{
+		Log: cc.Log.With("controller", "nodeipam"), Client: cc.Client, Informer: cc.Informers.Core().V1().Nodes(),
+		Recorder: cc.Recorder("node-ipam-controller"), ClusterCIDR: cc.ClusterCIDR, NodeMaskSize: cc.NodeCIDRMaskSize,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("build node IPAM controller: %w", err)
+	}
+	ctrls = append(ctrls, controller{name: "nodeipam", run: ipam.Run})
 	return ctrls, nil
 }
