@@ -10,6 +10,10 @@ import (
 	"github.com/capstan/capstan/internal/kubelet/images"
 )
 
+// defaultAgentDataDir is where a node keeps its state: `capstan agent`'s
+// --data-dir, and <server data dir>/agent for the server's own node.
+const defaultAgentDataDir = "/var/lib/capstan/agent"
+
 func newImagesCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "images", Short: "Manage the images of this node's container runtime"}
 	var dataDir, endpoint string
