@@ -1,6 +1,7 @@
 // Command capstan is the single Capstan binary: `capstan server` runs a
-// control plane (and, later, the node agent), `capstan version` prints the
-// version. main only parses flags and wires constructors.
+// control plane and this machine's node, `capstan agent` joins a machine to
+// a cluster, `capstan token` manages join tokens, `capstan images import`
+// loads images. main only parses flags and wires constructors.
 package main
 
 import (
@@ -29,7 +30,7 @@ func newRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: false,
 	}
-	root.AddCommand(newServerCommand(), newTokenCommand(), newVersionCommand())
+	root.AddCommand(newServerCommand(), newAgentCommand(), newTokenCommand(), newImagesCommand(), newVersionCommand())
 	return root
 }
 
@@ -47,16 +48,13 @@ func newLogger(verbose bool) *slog.Logger {
 
 func newServerCommand() *cobra.Command {
 	cfg := server.Config{}
-	var disableAgent, verbose bool
+	var verbose bool
 	cmd := &cobra.Command{
 		Use:   "server",
-		Short: "Run a control plane: etcd, the API server (and soon scheduler, controllers and the node agent)",
+		Short: "Run a control plane (etcd, API server, controllers) and, unless --disable-agent, this machine's node",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg.Log = newLogger(verbose)
-			if !disableAgent {
-				cfg.Log.Warn("the node agent is not part of this build yet; running the control plane only")
-			}
 			ctx, cancel := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, os.Interrupt)
 			defer cancel()
 			r, err := server.Start(ctx, cfg)
@@ -73,7 +71,8 @@ func newServerCommand() *cobra.Command {
 	f.StringSliceVar(&cfg.EtcdServers, "etcd-servers", nil, "external etcd endpoints (comma separated); empty runs embedded etcd")
 	f.StringVar(&cfg.ServiceCIDR, "service-cidr", "10.43.0.0/16", "range ClusterIPs are allocated from")
 	f.StringVar(&cfg.ClusterCIDR, "cluster-cidr", "10.42.0.0/16", "pod network; every node gets a /24 of it")
-	f.BoolVar(&disableAgent, "disable-agent", false, "do not run the node agent on this machine")
+	f.BoolVar(&cfg.DisableAgent, "disable-agent", false, "do not run the node agent on this machine")
+	nodeFlags(f, &cfg.Agent)
 	f.BoolVarP(&verbose, "verbose", "v", false, "log debug messages")
 	return cmd
 }

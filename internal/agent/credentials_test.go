@@ -34,7 +34,7 @@ func freePort(t *testing.T) int {
 func TestJoinCredentials(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	r, err := server.Start(ctx, server.Config{DataDir: t.TempDir(), BindAddress: "127.0.0.1", HTTPSPort: freePort(t),
-		ServiceCIDR: "10.43.0.0/16", Log: slog.New(slog.DiscardHandler)})
+		ServiceCIDR: "10.43.0.0/16", Log: slog.New(slog.DiscardHandler), DisableAgent: true})
 	if err != nil {
 		cancel()
 		t.Fatal(err)

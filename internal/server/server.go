@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,6 +23,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
 
+	"github.com/capstan/capstan/internal/agent"
 	"github.com/capstan/capstan/internal/apis"
 	"github.com/capstan/capstan/internal/apiserver"
 	"github.com/capstan/capstan/internal/controller/manager"
@@ -42,7 +44,12 @@ type Config struct {
 	// ClusterCIDR is the pod network; each node gets a /24 of it (default
 	// 10.42.0.0/16).
 	ClusterCIDR string
-	Log         *slog.Logger
+	// DisableAgent runs the control plane only; otherwise Agent (its
+	// DataDir defaulting to <DataDir>/agent, its credentials issued here)
+	// runs this machine's node.
+	DisableAgent bool
+	Agent        agent.Config
+	Log          *slog.Logger
 }
 
 // Version is what the server reports at /version.
@@ -162,13 +169,27 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 		runControllers(cctx, manager.Config{RestConfig: loopback, CA: certs.CA, ClusterCIDR: clusterCIDR,
 			Log: log.With("component", "controller-manager")})
 	}()
+	agentDone, agentErr := make(chan struct{}), make(chan error, 1)
+	actx, stopAgent := context.WithCancel(ctx)
+	go func() {
+		defer close(agentDone)
+		if cfg.DisableAgent {
+			return
+		}
+		if err := runAgent(actx, cfg, certs.CA, url, log); err != nil {
+			agentErr <- fmt.Errorf("node agent: %w", err)
+		}
+	}()
 	go func() {
 		var err error
 		select {
 		case <-ctx.Done():
 		case err = <-serveErr:
+		case err = <-agentErr:
 		}
-		// Controllers stop first: they release their lease through the API.
+		// The agent and controllers stop first: they talk to the API to the end.
+		stopAgent()
+		<-agentDone
 		stopControllers()
 		<-controllersDone
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -184,6 +205,39 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 		r.done <- err
 	}()
 	return r, nil
+}
+
+// runAgent runs this machine's node agent with credentials issued by the
+// cluster CA.
+func runAgent(ctx context.Context, cfg Config, ca *pki.KeyPair, url string, log *slog.Logger) error {
+	ac := cfg.Agent
+	if ac.DataDir == "" {
+		ac.DataDir = filepath.Join(cfg.DataDir, "agent")
+	}
+	if ac.NodeName == "" {
+		h, err := os.Hostname()
+		if err != nil {
+			return fmt.Errorf("node name: %w", err)
+		}
+		ac.NodeName = strings.ToLower(h)
+	}
+	if ac.NodeIP == "" {
+		ip, err := agent.DetectNodeIP(ac.DataDir)
+		if err != nil {
+			return err
+		}
+		ac.NodeIP = ip
+	}
+	ips := []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP(ac.NodeIP)}
+	creds, err := agent.LocalCredentials(ca, url, ac.NodeName, ips, time.Now())
+	if err != nil {
+		return err
+	}
+	ac.Credentials, ac.ControlPlane, ac.KubeletVersion = creds, true, Version().GitVersion
+	if ac.Log == nil {
+		ac.Log = log
+	}
+	return agent.Run(ctx, ac)
 }
 
 // runControllers runs the controller manager until ctx ends, standing for

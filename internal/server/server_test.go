@@ -29,7 +29,7 @@ func freePort(t *testing.T) int {
 // same data dir: the object and the CA survive.
 func TestStartServesKubeconfigAndRestarts(t *testing.T) {
 	dir := t.TempDir()
-	cfg := Config{DataDir: dir, BindAddress: "127.0.0.1", HTTPSPort: freePort(t), ServiceCIDR: "10.43.0.0/16", Log: slog.New(slog.DiscardHandler)}
+	cfg := Config{DataDir: dir, BindAddress: "127.0.0.1", HTTPSPort: freePort(t), ServiceCIDR: "10.43.0.0/16", Log: slog.New(slog.DiscardHandler), DisableAgent: true}
 	start := func() (*Running, context.CancelFunc, *kubernetes.Clientset) {
 		ctx, cancel := context.WithCancel(context.Background())
 		r, err := Start(ctx, cfg)

@@ -23,7 +23,7 @@ import (
 // authenticates with the token, and deletes it.
 func TestJoinTokens(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	r, err := Start(ctx, Config{DataDir: t.TempDir(), BindAddress: "127.0.0.1", HTTPSPort: freePort(t), ServiceCIDR: "10.43.0.0/16", Log: slog.New(slog.DiscardHandler)})
+	r, err := Start(ctx, Config{DataDir: t.TempDir(), BindAddress: "127.0.0.1", HTTPSPort: freePort(t), ServiceCIDR: "10.43.0.0/16", Log: slog.New(slog.DiscardHandler), DisableAgent: true})
 	if err != nil {
 		cancel()
 		t.Fatal(err)

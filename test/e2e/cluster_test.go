@@ -111,6 +111,9 @@ type serverOptions struct {
 	etcdServers string
 	// port is the HTTPS port; 0 picks a free one.
 	port int
+	// agent runs the server's own node (real containerd) as node
+	// "e2e-<port>" on 127.0.0.1 with a pod network of its own.
+	agent bool
 }
 
 // cluster is one running `capstan server` process.
@@ -120,9 +123,11 @@ type cluster struct {
 	port       int
 	kubeconfig string
 	logPath    string
-	cmd        *exec.Cmd
-	exited     chan struct{}
-	waitErr    error
+	// nodeName is the server's own node; empty without an agent.
+	nodeName string
+	cmd      *exec.Cmd
+	exited   chan struct{}
+	waitErr  error
 
 	// controllersOnce guards controllers: whether the controller manager's
 	// Lease appeared (see controllersRunning).
@@ -174,8 +179,18 @@ func launch(t *testing.T, opts serverOptions) (*cluster, error) {
 		return nil, fmt.Errorf("create server log: %w", err)
 	}
 	defer logFile.Close()
-	args := []string{"server", "--data-dir", c.dataDir, "--https-port", strconv.Itoa(port),
-		"--bind-address", "127.0.0.1", "--disable-agent"}
+	args := []string{"server", "--data-dir", c.dataDir, "--https-port", strconv.Itoa(port), "--bind-address", "127.0.0.1"}
+	if opts.agent {
+		kubeletPort, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		c.nodeName = "e2e-" + strconv.Itoa(port)
+		args = append(args, "--node-name", c.nodeName, "--node-ip", "127.0.0.1",
+			"--kubelet-port", strconv.Itoa(kubeletPort), "--cluster-cidr", podNetwork())
+	} else {
+		args = append(args, "--disable-agent")
+	}
 	if opts.etcdServers != "" {
 		args = append(args, "--etcd-servers", opts.etcdServers)
 	}
@@ -273,6 +288,9 @@ func (c *cluster) kill() {
 }
 
 func (c *cluster) cleanup() {
+	if c.nodeName != "" {
+		c.removePods()
+	}
 	if _, err := c.stop(); err != nil {
 		c.t.Errorf("stop server: %v", err)
 	}

@@ -47,6 +47,9 @@ type Options struct {
 	Reserved v1.ResourceList
 	// MaxPods defaults to 110.
 	MaxPods int
+	// Kick makes Run post the status at once (e.g. when the node became
+	// ready); nil never kicks.
+	Kick <-chan struct{}
 	// PodCIDR, if set, goes into spec.podCIDR(s) at registration.
 	PodCIDR        string
 	KubeletVersion string // default DefaultKubeletVersion
@@ -142,6 +145,8 @@ func Run(ctx context.Context, opts Options) error {
 		case <-ctx.Done():
 			return nil
 		case <-statusTick.C():
+			r.tick(ctx, true, false)
+		case <-opts.Kick:
 			r.tick(ctx, true, false)
 		case <-leaseTick.C():
 			r.tick(ctx, false, true)

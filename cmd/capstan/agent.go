@@ -1,0 +1,75 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/capstan/capstan/internal/agent"
+	"github.com/capstan/capstan/internal/pki"
+	"github.com/capstan/capstan/internal/server"
+)
+
+// nodeFlags are the flags of a node, shared by `server` and `agent`.
+func nodeFlags(f *pflag.FlagSet, cfg *agent.Config) {
+	f.StringVar(&cfg.NodeName, "node-name", "", "name of this node (default: the hostname)")
+	f.StringVar(&cfg.NodeIP, "node-ip", "", "address of this node (default: the address of the default-route interface)")
+	f.StringVar(&cfg.ContainerRuntimeEndpoint, "container-runtime-endpoint", "", "CRI socket of an existing runtime (default: start containerd)")
+	f.IntVar(&cfg.KubeletPort, "kubelet-port", 10250, "port of the kubelet API")
+}
+
+func newAgentCommand() *cobra.Command {
+	cfg := agent.Config{}
+	var serverURL, token string
+	var verbose bool
+	cmd := &cobra.Command{
+		Use:   "agent --server https://HOST:6443 --token TOKEN",
+		Short: "Join this machine to a cluster as a node",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if serverURL == "" || token == "" {
+				return errors.New("--server and --token are required (a token comes from `capstan token create` on a server)")
+			}
+			jt, err := pki.ParseJoinToken(token)
+			if err != nil {
+				return err
+			}
+			cfg.Log = newLogger(verbose)
+			if cfg.NodeName == "" {
+				h, err := os.Hostname()
+				if err != nil {
+					return fmt.Errorf("node name: %w", err)
+				}
+				cfg.NodeName = strings.ToLower(h)
+			}
+			if cfg.NodeIP == "" {
+				if cfg.NodeIP, err = agent.DetectNodeIP(cfg.DataDir); err != nil {
+					return err
+				}
+			}
+			ctx, cancel := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, os.Interrupt)
+			defer cancel()
+			creds, err := agent.JoinCredentials(ctx, serverURL, jt, filepath.Join(cfg.DataDir, "pki"), cfg.NodeName, []net.IP{net.ParseIP(cfg.NodeIP)}, cfg.Log)
+			if err != nil {
+				return err
+			}
+			cfg.Credentials, cfg.KubeletVersion = creds, server.Version().GitVersion
+			return agent.Run(ctx, cfg)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&serverURL, "server", "", "URL of a server's API, e.g. https://10.0.0.1:6443")
+	f.StringVar(&token, "token", "", "join token from `capstan token create`")
+	f.StringVar(&cfg.DataDir, "data-dir", defaultAgentDataDir, "directory for containerd, pods, logs and the node's certificates")
+	f.BoolVarP(&verbose, "verbose", "v", false, "log debug messages")
+	nodeFlags(f, &cfg)
+	return cmd
+}

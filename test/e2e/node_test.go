@@ -1,0 +1,176 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/capstan/capstan/internal/agent/containerd"
+	"github.com/capstan/capstan/test/images"
+)
+
+// podNetworks counts the pod networks handed out in this test process, so
+// clusters running at once never share a bridge subnet.
+var podNetworks atomic.Int32
+
+// podNetwork returns a cluster CIDR no other cluster of this run uses.
+func podNetwork() string {
+	return fmt.Sprintf("10.%d.0.0/16", 100+podNetworks.Add(1))
+}
+
+// agentDir is where the server's own node keeps its state.
+func (c *cluster) agentDir() string { return filepath.Join(c.dataDir, "agent") }
+
+// removePods deletes every pod and waits until the kubelet has removed
+// them (sandboxes, network, volumes), so stopping the server leaves no
+// containers behind; then the bridge goes when the server has stopped.
+func (c *cluster) removePods() {
+	k := &kubectl{t: c.t, cluster: c, version: "1.33", path: filepath.Join(kubectlDir, "kubectl.1.33"), kubeconfig: c.kubeconfig, home: c.t.TempDir()}
+	if r := k.run("delete", "pods", "--all", "--all-namespaces", "--grace-period=1", "--timeout=90s"); r.err != nil {
+		c.t.Errorf("remove pods before stopping: %v: %s", r.err, r.stderr)
+	}
+	bridge := containerd.NamesForConfDir(filepath.Join(c.agentDir(), "cni", "net.d")).Bridge
+	c.t.Cleanup(func() {
+		if exec.Command("ip", "link", "show", bridge).Run() == nil {
+			if out, err := exec.Command("ip", "link", "del", bridge).CombinedOutput(); err != nil {
+				c.t.Errorf("delete bridge %s: %v: %s", bridge, err, out)
+			}
+		}
+	})
+}
+
+// startNode starts a server with its own node, waits for the node to be
+// Ready and imports the busybox test image.
+func startNode(t *testing.T) *cluster {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("a node needs root (containerd, network)")
+	}
+	if _, err := exec.LookPath("containerd"); err != nil {
+		t.Skip("containerd not installed: run scripts/install-deps.sh")
+	}
+	c := startCluster(t, serverOptions{agent: true})
+	k := &kubectl{t: t, cluster: c, version: "1.33", path: filepath.Join(kubectlDir, "kubectl.1.33"), kubeconfig: c.kubeconfig, home: t.TempDir()}
+	// kubectl wait fails at once on a node that has not registered yet.
+	if err := eventually(context.Background(), 60*time.Second, func() error { return k.run("get", "node", c.nodeName).err }); err != nil {
+		t.Fatalf("node %s never registered: %v", c.nodeName, err)
+	}
+	k.ok("wait", "--for=condition=Ready", "node/"+c.nodeName, "--timeout=60s")
+	img, err := images.BuildBusybox(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(os.Getenv(binaryEnv), "images", "import", "--data-dir", c.agentDir(), img.Tar).CombinedOutput()
+	if err != nil {
+		t.Fatalf("capstan images import: %v: %s", err, out)
+	}
+	wantContains(t, "images import", string(out), images.BusyboxRef)
+	return c
+}
+
+// busyboxPod is a pod on node running sh -c script.
+func busyboxPod(name, node, script string, extra string) string {
+	return fmt.Sprintf(`apiVersion: v1
+kind: Pod
+metadata: {name: %s}
+spec:
+  nodeName: %s
+  terminationGracePeriodSeconds: 2
+  containers:
+  - name: main
+    image: %s
+    imagePullPolicy: Never
+    command: ["sh", "-c", %q]
+%s`, name, node, images.BusyboxRef, script, extra)
+}
+
+// TestPodsOnRealNode runs pods through the server's own node on real
+// containerd and drives them with kubectl: logs, exec (WebSocket with 1.33,
+// SPDY with 1.27), stdin, port-forward, a crash loop and deletion.
+func TestPodsOnRealNode(t *testing.T) {
+	c := startNode(t)
+	forEachKubectl(t, c, func(t *testing.T, k *kubectl) {
+		ns := k.namespace("node")
+		name := versionedName("counter", k.version)
+		k.okIn(busyboxPod(name, c.nodeName, "i=0; while true; do echo line $i; i=$((i+1)); sleep 0.2; done", ""), "apply", "-n", ns, "-f", "-")
+		k.ok("wait", "-n", ns, "--for=condition=Ready", "pod/"+name, "--timeout=60s")
+		err := eventually(context.Background(), 20*time.Second, func() error {
+			if out := k.ok("logs", "-n", ns, name, "--tail=1"); !strings.HasPrefix(out, "line ") {
+				return fmt.Errorf("logs --tail=1 printed %q", out)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantEqual(t, "exec", k.ok("exec", "-n", ns, name, "--", "sh", "-c", "echo $HOSTNAME"), name+"\n")
+		wantEqual(t, "exec with stdin", k.okIn("from stdin\n", "exec", "-i", "-n", ns, name, "--", "cat"), "from stdin\n")
+		r := k.run("exec", "-n", ns, name, "--", "sh", "-c", "exit 3")
+		if r.err == nil || !strings.Contains(r.stderr, "command terminated with exit code 3") {
+			t.Errorf("exec exit code: %v %q", r.err, r.stderr)
+		}
+		ip := strings.TrimSpace(k.ok("get", "pod", "-n", ns, name, "-o", "jsonpath={.status.podIP}"))
+		wantContains(t, "pod IP in the pod network", ip, "10.")
+		k.ok("delete", "pod", "-n", ns, name, "--timeout=60s")
+	})
+}
+
+// TestPortForwardAndCrashLoop forwards a local port to an httpd in a pod,
+// and watches a crashing container go into CrashLoopBackOff.
+func TestPortForwardAndCrashLoop(t *testing.T) {
+	c := startNode(t)
+	forEachKubectl(t, c, func(t *testing.T, k *kubectl) {
+		ns := k.namespace("pf")
+		k.okIn(busyboxPod("web", c.nodeName, "mkdir -p /www && echo served > /www/index.html && exec httpd -f -p 8080 -h /www", ""), "apply", "-n", ns, "-f", "-")
+		k.okIn(busyboxPod("crash", c.nodeName, "echo dying; exit 2", ""), "apply", "-n", ns, "-f", "-")
+		k.ok("wait", "-n", ns, "--for=condition=Ready", "pod/web", "--timeout=60s")
+		port, err := freePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		pf := k.command(ctx, "port-forward", "-n", ns, "pod/web", strconv.Itoa(port)+":8080")
+		if err := pf.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { cancel(); _ = pf.Wait() }()
+		err = eventually(ctx, 20*time.Second, func() error {
+			resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/index.html", port))
+			if err != nil {
+				return err
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if string(body) != "served\n" {
+				return fmt.Errorf("got %q", body)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("port-forward: %v", err)
+		}
+		err = eventually(context.Background(), 60*time.Second, func() error {
+			out := k.ok("get", "pod", "-n", ns, "crash", "-o", "jsonpath={.status.containerStatuses[0].state.waiting.reason} {.status.containerStatuses[0].lastState.terminated.exitCode} {.status.containerStatuses[0].restartCount}")
+			f := strings.Fields(out)
+			if len(f) != 3 || f[0] != "CrashLoopBackOff" || f[1] != "2" || f[2] == "0" {
+				return fmt.Errorf("crashing pod state %q", out)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantEqual(t, "logs --previous", k.ok("logs", "-n", ns, "crash", "--previous"), "dying\n")
+		wantContains(t, "describe", k.ok("describe", "pod", "-n", ns, "crash"), "Back-off restarting failed container main")
+	})
+}
