@@ -114,6 +114,9 @@ type serverOptions struct {
 	// agent runs the server's own node (real containerd) as node
 	// "e2e-<port>" on 127.0.0.1 with a pod network of its own.
 	agent bool
+	// bindAll listens on every address (nodes in network namespaces reach
+	// the server through their veth).
+	bindAll bool
 }
 
 // cluster is one running `capstan server` process.
@@ -179,7 +182,11 @@ func launch(t *testing.T, opts serverOptions) (*cluster, error) {
 		return nil, fmt.Errorf("create server log: %w", err)
 	}
 	defer logFile.Close()
-	args := []string{"server", "--data-dir", c.dataDir, "--https-port", strconv.Itoa(port), "--bind-address", "127.0.0.1"}
+	bind := "127.0.0.1"
+	if opts.bindAll {
+		bind = "0.0.0.0"
+	}
+	args := []string{"server", "--data-dir", c.dataDir, "--https-port", strconv.Itoa(port), "--bind-address", bind}
 	if opts.agent {
 		kubeletPort, err := freePort()
 		if err != nil {

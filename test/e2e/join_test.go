@@ -1,0 +1,141 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/capstan/capstan/test/images"
+)
+
+// netnsNode is a network namespace standing for another machine: a veth
+// pair links it to the host (/30), and its default route points back.
+type netnsNode struct {
+	name           string
+	hostIP, nodeIP string
+}
+
+// newNetnsNode creates the namespace; t.Cleanup deletes it (and with it
+// every interface inside, including the node's bridge and the veth pair).
+func newNetnsNode(t *testing.T, index int) *netnsNode {
+	t.Helper()
+	n := &netnsNode{
+		name:   fmt.Sprintf("capstan-e2e-%d-%d", os.Getpid()%10000, index),
+		hostIP: fmt.Sprintf("10.250.%d.1", index), nodeIP: fmt.Sprintf("10.250.%d.2", index),
+	}
+	hostIf, nodeIf := fmt.Sprintf("vce%dh", index), fmt.Sprintf("vce%dn", index)
+	run := func(args ...string) {
+		t.Helper()
+		if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v: %s", strings.Join(args, " "), err, out)
+		}
+	}
+	run("ip", "netns", "add", n.name)
+	t.Cleanup(func() {
+		if out, err := exec.Command("ip", "netns", "del", n.name).CombinedOutput(); err != nil {
+			t.Errorf("delete netns %s: %v: %s", n.name, err, out)
+		}
+	})
+	run("ip", "link", "add", hostIf, "type", "veth", "peer", "name", nodeIf)
+	run("ip", "link", "set", nodeIf, "netns", n.name)
+	run("ip", "addr", "add", n.hostIP+"/30", "dev", hostIf)
+	run("ip", "link", "set", hostIf, "up")
+	in := func(args ...string) { run(append([]string{"ip", "netns", "exec", n.name}, args...)...) }
+	in("ip", "addr", "add", n.nodeIP+"/30", "dev", nodeIf)
+	in("ip", "link", "set", nodeIf, "up")
+	in("ip", "link", "set", "lo", "up")
+	in("ip", "route", "add", "default", "via", n.hostIP)
+	return n
+}
+
+// joinAgent runs `capstan agent` inside the node's namespace (through
+// nsenter: `ip netns exec` would remount /sys and hide the cgroups).
+func joinAgent(t *testing.T, n *netnsNode, serverURL, token, nodeName, dataDir string) {
+	t.Helper()
+	logPath := filepath.Join(t.TempDir(), "agent.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	cmd := exec.Command("nsenter", "--net=/run/netns/"+n.name, os.Getenv(binaryEnv), "agent",
+		"--server", serverURL, "--token", token, "--data-dir", dataDir, "--node-name", nodeName, "--node-ip", n.nodeIP)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(stopTimeout):
+			_ = cmd.Process.Kill()
+			<-exited
+			t.Errorf("agent did not stop on SIGTERM")
+		}
+		if t.Failed() {
+			b, _ := os.ReadFile(logPath)
+			t.Logf("agent log:\n%s", b)
+		}
+	})
+}
+
+// TestAgentJoinsWithToken joins a second node, living in a network
+// namespace, with a join token (TLS bootstrap through CSRs), and runs a pod
+// on it that kubectl reaches for logs and exec through its kubelet.
+func TestAgentJoinsWithToken(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for network namespaces and containerd")
+	}
+	if _, err := exec.LookPath("containerd"); err != nil {
+		t.Skip("containerd not installed: run scripts/install-deps.sh")
+	}
+	n := newNetnsNode(t, 1+os.Getpid()%200)
+	// The server starts after the veth exists, so its certificate covers
+	// the address the node reaches it by.
+	c := startCluster(t, serverOptions{bindAll: true})
+	out, err := exec.Command(os.Getenv(binaryEnv), "token", "create", "--data-dir", c.dataDir, "--description", "e2e join").CombinedOutput()
+	if err != nil {
+		t.Fatalf("capstan token create: %v: %s", err, out)
+	}
+	token := strings.TrimSpace(string(out))
+	nodeName := "e2e-joined-" + strconv.Itoa(c.port)
+	agentDir := t.TempDir()
+	joinAgent(t, n, "https://"+net.JoinHostPort(n.hostIP, strconv.Itoa(c.port)), token, nodeName, agentDir)
+
+	k := &kubectl{t: t, cluster: c, version: "1.33", path: filepath.Join(kubectlDir, "kubectl.1.33"), kubeconfig: c.kubeconfig, home: t.TempDir()}
+	if err := eventually(context.Background(), 60*time.Second, func() error { return k.run("get", "node", nodeName).err }); err != nil {
+		t.Fatalf("node %s never registered: %v", nodeName, err)
+	}
+	k.ok("wait", "--for=condition=Ready", "node/"+nodeName, "--timeout=60s")
+	wantContains(t, "node address", k.ok("get", "node", nodeName, "-o", "jsonpath={.status.addresses}"), n.nodeIP)
+	wantContains(t, "approved CSRs", k.ok("get", "csr"), "kubernetes.io/kube-apiserver-client-kubelet", "kubernetes.io/kubelet-serving", "Approved,Issued")
+
+	img, err := images.BuildBusybox(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(os.Getenv(binaryEnv), "images", "import", "--data-dir", agentDir, img.Tar).CombinedOutput(); err != nil {
+		t.Fatalf("import into the joined node: %v: %s", err, out)
+	}
+	k.okIn(busyboxPod("remote", nodeName, "echo hello from the joined node; exec sleep 3600", ""), "apply", "-f", "-")
+	t.Cleanup(func() {
+		if r := k.run("delete", "pod", "remote", "--grace-period=1", "--timeout=60s"); r.err != nil {
+			t.Errorf("delete pod on the joined node: %v %s", r.err, r.stderr)
+		}
+	})
+	k.ok("wait", "--for=condition=Ready", "pod/remote", "--timeout=60s")
+	wantEqual(t, "logs from the joined node", k.ok("logs", "remote"), "hello from the joined node\n")
+	wantEqual(t, "exec on the joined node", k.ok("exec", "remote", "--", "cat", "/etc/hostname"), "remote\n")
+}
