@@ -84,7 +84,7 @@ const moduleRoot = "../.."
 // while they are unchanged, so a change to the server's code re-runs these
 // tests even though the test binary itself does not import that code. It must
 // run inside a test (go test records file use only then), not in TestMain.
-func statSources(t *testing.T) {
+func statSources(t testing.TB) {
 	t.Helper()
 	err := filepath.WalkDir(moduleRoot, func(path string, d os.DirEntry, err error) error {
 		if err != nil {
@@ -121,7 +121,7 @@ type serverOptions struct {
 
 // cluster is one running `capstan server` process.
 type cluster struct {
-	t          *testing.T
+	t          testing.TB
 	dataDir    string
 	port       int
 	kubeconfig string
@@ -140,7 +140,7 @@ type cluster struct {
 
 // startCluster starts a server and waits until it is ready; t.Cleanup stops
 // it. A port taken between choosing and binding it is retried.
-func startCluster(t *testing.T, opts serverOptions) *cluster {
+func startCluster(t testing.TB, opts serverOptions) *cluster {
 	t.Helper()
 	statSources(t)
 	if opts.dataDir == "" {
@@ -162,7 +162,7 @@ func startCluster(t *testing.T, opts serverOptions) *cluster {
 	return nil
 }
 
-func launch(t *testing.T, opts serverOptions) (*cluster, error) {
+func launch(t testing.TB, opts serverOptions) (*cluster, error) {
 	port := opts.port
 	if port == 0 {
 		p, err := freePort()
@@ -224,7 +224,7 @@ func (c *cluster) waitReady() error {
 		select {
 		case <-c.exited:
 			return fmt.Errorf("server exited before ready: %v", c.waitErr)
-		case <-time.After(200 * time.Millisecond):
+		case <-time.After(50 * time.Millisecond):
 		}
 		if last = c.probeReady(); last == nil {
 			return nil

@@ -25,7 +25,7 @@ type netnsNode struct {
 
 // newNetnsNode creates the namespace; t.Cleanup deletes it (and with it
 // every interface inside, including the node's bridge and the veth pair).
-func newNetnsNode(t *testing.T, index int) *netnsNode {
+func newNetnsNode(t testing.TB, index int) *netnsNode {
 	t.Helper()
 	n := &netnsNode{
 		name:   fmt.Sprintf("capstan-e2e-%d-%d", os.Getpid()%10000, index),
@@ -58,7 +58,7 @@ func newNetnsNode(t *testing.T, index int) *netnsNode {
 
 // joinAgent runs `capstan agent` inside the node's namespace (through
 // nsenter: `ip netns exec` would remount /sys and hide the cgroups).
-func joinAgent(t *testing.T, n *netnsNode, serverURL, token, nodeName, dataDir string) {
+func joinAgent(t testing.TB, n *netnsNode, serverURL, token, nodeName, dataDir string) (pid int) {
 	t.Helper()
 	logPath := filepath.Join(t.TempDir(), "agent.log")
 	logFile, err := os.Create(logPath)
@@ -89,12 +89,20 @@ func joinAgent(t *testing.T, n *netnsNode, serverURL, token, nodeName, dataDir s
 			t.Logf("agent log:\n%s", b)
 		}
 	})
+	return cmd.Process.Pid
 }
 
-// TestAgentJoinsWithToken joins a second node, living in a network
-// namespace, with a join token (TLS bootstrap through CSRs), and runs a pod
-// on it that kubectl reaches for logs and exec through its kubelet.
-func TestAgentJoinsWithToken(t *testing.T) {
+// joined is a server without a node of its own plus one agent joined from
+// a network namespace, with the busybox image imported.
+type joined struct {
+	c                  *cluster
+	k                  *kubectl
+	nodeName, agentDir string
+	agentPID           int
+}
+
+func joinNode(t testing.TB) *joined {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root for network namespaces and containerd")
 	}
@@ -109,32 +117,37 @@ func TestAgentJoinsWithToken(t *testing.T) {
 	if err != nil {
 		t.Fatalf("capstan token create: %v: %s", err, out)
 	}
-	token := strings.TrimSpace(string(out))
-	nodeName := "e2e-joined-" + strconv.Itoa(c.port)
-	agentDir := t.TempDir()
-	joinAgent(t, n, "https://"+net.JoinHostPort(n.hostIP, strconv.Itoa(c.port)), token, nodeName, agentDir)
-
-	k := &kubectl{t: t, cluster: c, version: "1.33", path: filepath.Join(kubectlDir, "kubectl.1.33"), kubeconfig: c.kubeconfig, home: t.TempDir()}
-	if err := eventually(context.Background(), 60*time.Second, func() error { return k.run("get", "node", nodeName).err }); err != nil {
-		t.Fatalf("node %s never registered: %v", nodeName, err)
+	j := &joined{c: c, nodeName: "e2e-joined-" + strconv.Itoa(c.port), agentDir: t.TempDir()}
+	j.agentPID = joinAgent(t, n, "https://"+net.JoinHostPort(n.hostIP, strconv.Itoa(c.port)), strings.TrimSpace(string(out)), j.nodeName, j.agentDir)
+	j.k = &kubectl{t: t, cluster: c, version: "1.33", path: filepath.Join(kubectlDir, "kubectl.1.33"), kubeconfig: c.kubeconfig, home: t.TempDir()}
+	if err := eventually(context.Background(), 60*time.Second, func() error { return j.k.run("get", "node", j.nodeName).err }); err != nil {
+		t.Fatalf("node %s never registered: %v", j.nodeName, err)
 	}
-	k.ok("wait", "--for=condition=Ready", "node/"+nodeName, "--timeout=60s")
-	wantContains(t, "node address", k.ok("get", "node", nodeName, "-o", "jsonpath={.status.addresses}"), n.nodeIP)
-	wantContains(t, "approved CSRs", k.ok("get", "csr"), "kubernetes.io/kube-apiserver-client-kubelet", "kubernetes.io/kubelet-serving", "Approved,Issued")
-
+	j.k.ok("wait", "--for=condition=Ready", "node/"+j.nodeName, "--timeout=60s")
+	wantContains(t, "node address", j.k.ok("get", "node", j.nodeName, "-o", "jsonpath={.status.addresses}"), n.nodeIP)
 	img, err := images.BuildBusybox(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command(os.Getenv(binaryEnv), "images", "import", "--data-dir", agentDir, img.Tar).CombinedOutput(); err != nil {
+	if out, err := exec.Command(os.Getenv(binaryEnv), "images", "import", "--data-dir", j.agentDir, img.Tar).CombinedOutput(); err != nil {
 		t.Fatalf("import into the joined node: %v: %s", err, out)
 	}
-	k.okIn(busyboxPod("remote", nodeName, "echo hello from the joined node; exec sleep 3600", ""), "apply", "-f", "-")
 	t.Cleanup(func() {
-		if r := k.run("delete", "pod", "remote", "--grace-period=1", "--timeout=60s"); r.err != nil {
-			t.Errorf("delete pod on the joined node: %v %s", r.err, r.stderr)
+		if r := j.k.run("delete", "pods", "--all", "--all-namespaces", "--grace-period=1", "--timeout=90s"); r.err != nil {
+			t.Errorf("delete pods on the joined node: %v %s", r.err, r.stderr)
 		}
 	})
+	return j
+}
+
+// TestAgentJoinsWithToken joins a second node, living in a network
+// namespace, with a join token (TLS bootstrap through CSRs), and runs a pod
+// on it that kubectl reaches for logs and exec through its kubelet.
+func TestAgentJoinsWithToken(t *testing.T) {
+	j := joinNode(t)
+	k := j.k
+	wantContains(t, "approved CSRs", k.ok("get", "csr"), "kubernetes.io/kube-apiserver-client-kubelet", "kubernetes.io/kubelet-serving", "Approved,Issued")
+	k.okIn(busyboxPod("remote", j.nodeName, "echo hello from the joined node; exec sleep 3600", ""), "apply", "-f", "-")
 	k.ok("wait", "--for=condition=Ready", "pod/remote", "--timeout=60s")
 	wantEqual(t, "logs from the joined node", k.ok("logs", "remote"), "hello from the joined node\n")
 	wantEqual(t, "exec on the joined node", k.ok("exec", "remote", "--", "cat", "/etc/hostname"), "remote\n")

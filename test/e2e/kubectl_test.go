@@ -24,7 +24,7 @@ const kubectlTimeout = 60 * time.Second
 // kubectl runs one kubectl binary against one cluster, with a private HOME so
 // discovery caches of other servers (that used the same port) never leak in.
 type kubectl struct {
-	t          *testing.T
+	t          testing.TB
 	cluster    *cluster
 	version    string
 	path       string
@@ -127,7 +127,7 @@ func versionedName(prefix, version string) string {
 }
 
 // wantEqual fails unless got equals want, showing both.
-func wantEqual(t *testing.T, what, got, want string) {
+func wantEqual(t testing.TB, what, got, want string) {
 	t.Helper()
 	if got != want {
 		t.Errorf("%s:\n got: %q\nwant: %q", what, got, want)
@@ -135,7 +135,7 @@ func wantEqual(t *testing.T, what, got, want string) {
 }
 
 // wantContains fails unless got contains every one of wants.
-func wantContains(t *testing.T, what, got string, wants ...string) {
+func wantContains(t testing.TB, what, got string, wants ...string) {
 	t.Helper()
 	for _, w := range wants {
 		if !strings.Contains(got, w) {

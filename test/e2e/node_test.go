@@ -50,7 +50,7 @@ func (c *cluster) removePods() {
 
 // startNode starts a server with its own node, waits for the node to be
 // Ready and imports the busybox test image.
-func startNode(t *testing.T) *cluster {
+func startNode(t testing.TB) *cluster {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("a node needs root (containerd, network)")

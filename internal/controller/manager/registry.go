@@ -14,9 +14,11 @@ import (
 	"k8s.io/client-go/tools/record"
 
 	"github.com/capstan/capstan/internal/controller/certificates"
+	"github.com/capstan/capstan/internal/controller/daemonset"
 	"github.com/capstan/capstan/internal/controller/garbagecollector"
 	"github.com/capstan/capstan/internal/controller/namespace"
 	"github.com/capstan/capstan/internal/controller/nodeipam"
+	"github.com/capstan/capstan/internal/controller/statefulset"
 	"github.com/capstan/capstan/internal/pki"
 )
 
@@ -78,6 +80,19 @@ func inTree(cc controllerContext) ([]controller, error) {
 		}
 		ctrls = append(ctrls, controller{name: "certificates", run: func(ctx context.Context) error { return csr.Run(ctx, 5) }})
 	}
+	ds, err := daemonset.New(daemonset.Options{Log: cc.Log.With("controller", "daemonset"), Client: cc.Client,
+		Informers: cc.Informers, Recorder: cc.Recorder("daemonset-controller")})
+	if err != nil {
+		return nil, fmt.Errorf("build daemonset controller: %w", err)
+	}
+	sts, err := statefulset.New(statefulset.Options{Log: cc.Log.With("controller", "statefulset"), Client: cc.Client,
+		Informers: cc.Informers, Recorder: cc.Recorder("statefulset-controller")})
+	if err != nil {
+		return nil, fmt.Errorf("build statefulset controller: %w", err)
+	}
+	ctrls = append(ctrls,
+		controller{name: "daemonset", run: func(ctx context.Context) error { return ds.Run(ctx, 2) }},
+		controller{name: "statefulset", run: func(ctx context.Context) error { return sts.Run(ctx, 5) }})
 	ipam, err := nodeipam.New(nodeipam.Options{
 		Log: cc.Log.With("controller", "nodeipam"), Client: cc.Client, Informer: cc.Informers.Core().V1().Nodes(),
 		Recorder: cc.Recorder("node-ipam-controller"), ClusterCIDR: cc.ClusterCIDR, NodeMaskSize: cc.NodeCIDRMaskSize,

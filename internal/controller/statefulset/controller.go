@@ -1,0 +1,208 @@
+package statefulset
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
+	appslisters "k8s.io/client-go/listers/apps/v1"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/utils/clock"
+
+	"github.com/capstan/capstan/internal/controller/history"
+)
+
+// Options configures a Controller.
+type Options struct {
+	Log       *slog.Logger
+	Client    kubernetes.Interface
+	Informers informers.SharedInformerFactory
+	// Clock drives availability (minReadySeconds); the real clock when nil.
+	Clock clock.WithTicker
+	// Recorder emits events; when nil the controller records to the API
+	// (core/v1 events, source "statefulset-controller") while it runs.
+	Recorder record.EventRecorder
+}
+
+// Controller is the StatefulSet controller.
+type Controller struct {
+	log         *slog.Logger
+	client      kubernetes.Interface
+	clock       clock.WithTicker
+	recorder    record.EventRecorder
+	broadcaster record.EventBroadcaster
+	setLister   appslisters.StatefulSetLister
+	podLister   corelisters.PodLister
+	pvcLister   corelisters.PersistentVolumeClaimLister
+	history     history.Client
+	synced      []cache.InformerSynced
+	queue       workqueue.TypedRateLimitingInterface[string]
+}
+
+// New builds a StatefulSet controller and registers its informer handlers
+// on StatefulSets, Pods, PersistentVolumeClaims and ControllerRevisions of
+// o.Informers.
+func New(o Options) (*Controller, error) {
+	if o.Client == nil || o.Informers == nil || o.Log == nil {
+		return nil, errors.New("statefulset controller: Log, Client and Informers are required")
+	}
+	clk := o.Clock
+	if clk == nil {
+		clk = clock.RealClock{}
+	}
+	sets := o.Informers.Apps().V1().StatefulSets()
+	pods := o.Informers.Core().V1().Pods()
+	pvcs := o.Informers.Core().V1().PersistentVolumeClaims()
+	revs := o.Informers.Apps().V1().ControllerRevisions()
+	c := &Controller{
+		log: o.Log, client: o.Client, clock: clk, recorder: o.Recorder,
+		setLister: sets.Lister(), podLister: pods.Lister(), pvcLister: pvcs.Lister(),
+		history: history.Client{API: o.Client, Lister: revs.Lister()},
+		synced: []cache.InformerSynced{sets.Informer().HasSynced, pods.Informer().HasSynced,
+			pvcs.Informer().HasSynced, revs.Informer().HasSynced},
+		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
+			workqueue.DefaultTypedControllerRateLimiter[string](),
+			workqueue.TypedRateLimitingQueueConfig[string]{Name: "statefulset", Clock: clk}),
+	}
+	if c.recorder == nil {
+		c.broadcaster = record.NewBroadcaster()
+		c.recorder = c.broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "statefulset-controller"})
+	}
+	handlers := []struct {
+		what string
+		inf  cache.SharedIndexInformer
+		h    cache.ResourceEventHandler
+	}{
+		{"statefulsets", sets.Informer(), cache.ResourceEventHandlerFuncs{
+			AddFunc: c.enqueue, UpdateFunc: func(_, n any) { c.enqueue(n) }}},
+		{"pods", pods.Informer(), cache.ResourceEventHandlerFuncs{
+			AddFunc: c.podChanged, UpdateFunc: c.podUpdated, DeleteFunc: c.podChanged}},
+		{"controllerrevisions", revs.Informer(), cache.ResourceEventHandlerFuncs{
+			AddFunc: c.enqueueOwner, DeleteFunc: c.enqueueOwner}},
+		{"persistentvolumeclaims", pvcs.Informer(), cache.ResourceEventHandlerFuncs{}},
+	}
+	for _, h := range handlers {
+		if _, err := h.inf.AddEventHandler(h.h); err != nil {
+			return nil, fmt.Errorf("watch %s: %w", h.what, err)
+		}
+	}
+	return c, nil
+}
+
+// Run syncs StatefulSets with workers goroutines until ctx ends. The
+// informer factory must be started by the caller.
+func (c *Controller) Run(ctx context.Context, workers int) error {
+	defer c.queue.ShutDown()
+	if c.broadcaster != nil {
+		c.broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: c.client.CoreV1().Events("")})
+		defer c.broadcaster.Shutdown()
+	}
+	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
+		return nil
+	}
+	for range workers {
+		go c.worker(ctx)
+	}
+	<-ctx.Done()
+	return nil
+}
+
+func (c *Controller) worker(ctx context.Context) {
+	for {
+		key, quit := c.queue.Get()
+		if quit {
+			return
+		}
+		err := c.sync(ctx, key)
+		switch {
+		case err == nil:
+			c.queue.Forget(key)
+		case ctx.Err() != nil:
+		default:
+			c.log.Info("statefulset sync failed", "statefulset", key, "err", err)
+			c.queue.AddRateLimited(key)
+		}
+		c.queue.Done(key)
+	}
+}
+
+func (c *Controller) enqueue(obj any) {
+	if key, err := cache.MetaNamespaceKeyFunc(obj); err == nil {
+		c.queue.Add(key)
+	}
+}
+
+// owner returns the key of the StatefulSet controlling obj, if it exists.
+func (c *Controller) owner(obj metav1.Object) (string, bool) {
+	ref := metav1.GetControllerOfNoCopy(obj)
+	kind := controllerKind()
+	if ref == nil || ref.Kind != kind.Kind || ref.APIVersion != kind.GroupVersion().String() {
+		return "", false
+	}
+	set, err := c.setLister.StatefulSets(obj.GetNamespace()).Get(ref.Name)
+	if err != nil || set.UID != ref.UID {
+		return "", false
+	}
+	return obj.GetNamespace() + "/" + ref.Name, true
+}
+
+func (c *Controller) enqueueOwner(obj any) {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	if m, ok := obj.(metav1.Object); ok {
+		if key, ok := c.owner(m); ok {
+			c.queue.Add(key)
+		}
+	}
+}
+
+// podChanged queues the pod's StatefulSet, or, for an orphan, every set
+// whose selector matches it (one may adopt it).
+func (c *Controller) podChanged(obj any) {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	pod, ok := obj.(*corev1.Pod)
+	if !ok {
+		return
+	}
+	if key, ok := c.owner(pod); ok {
+		c.queue.Add(key)
+		return
+	}
+	if metav1.GetControllerOfNoCopy(pod) != nil {
+		return
+	}
+	sets, err := c.setLister.StatefulSets(pod.Namespace).List(labels.Everything())
+	if err != nil {
+		return
+	}
+	for _, set := range sets {
+		sel, err := metav1.LabelSelectorAsSelector(set.Spec.Selector)
+		if err == nil && !sel.Empty() && sel.Matches(labels.Set(pod.Labels)) {
+			c.enqueue(set)
+		}
+	}
+}
+
+func (c *Controller) podUpdated(oldObj, newObj any) {
+	old, ok1 := oldObj.(*corev1.Pod)
+	pod, ok2 := newObj.(*corev1.Pod)
+	if !ok1 || !ok2 || old.ResourceVersion == pod.ResourceVersion {
+		return
+	}
+	c.enqueueOwner(old)
+	c.podChanged(pod)
+}
