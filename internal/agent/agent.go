@@ -155,7 +155,8 @@ func Run(ctx context.Context, cfg Config) error {
 	run("probes", func(ctx context.Context) error { forwardProbes(ctx, probes.Updates(), updates); return nil })
 	run("kubelet API", func(ctx context.Context) error {
 		return serveKubeletAPI(ctx, net.JoinHostPort(cfg.NodeIP, strconv.Itoa(cfg.KubeletPort)), cfg.Credentials.KubeletTLS,
-			kubeletserver.New(kubeletserver.Options{Runtime: rs, Pod: k.Pod, Authorize: AuthorizeKubeletClient, Log: log.With("component", "kubelet-api")}))
+			kubeletserver.New(kubeletserver.Options{Runtime: rs, Pod: k.Pod, Authorize: AuthorizeKubeletClient, NodeName: cfg.NodeName,
+				NodeUsage: func() (kubeletserver.NodeUsage, error) { return kubeletserver.ReadNodeUsage("/proc", time.Now()) }, Log: log.With("component", "kubelet-api")}))
 	})
 	log.Info("node agent running", "node", cfg.NodeName, "ip", cfg.NodeIP, "runtime", endpoint)
 	select {

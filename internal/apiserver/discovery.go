@@ -58,6 +58,8 @@ func (r *Resource) subresourceInfo(sub string) (schema.GroupVersionKind, []strin
 		return r.GVK, []string{"update"}
 	case "log":
 		return r.GVK, []string{"get"}
+	case "proxy":
+		return corev1.SchemeGroupVersion.WithKind("NodeProxyOptions"), []string{"create", "delete", "get", "patch", "update"}
 	case "exec":
 		return corev1.SchemeGroupVersion.WithKind("PodExecOptions"), []string{"create", "get"}
 	case "attach":

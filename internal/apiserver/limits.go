@@ -32,6 +32,9 @@ func isLongRunning(r *http.Request) bool {
 	if w := r.URL.Query().Get("watch"); w == "true" || w == "1" {
 		return true
 	}
+	if strings.Contains(r.URL.Path, "/nodes/") && strings.Contains(r.URL.Path+"/", "/proxy/") {
+		return true
+	}
 	i := strings.LastIndexByte(r.URL.Path, '/')
 	switch r.URL.Path[i+1:] {
 	case "log", "exec", "attach", "portforward":

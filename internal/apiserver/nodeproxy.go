@@ -94,7 +94,30 @@ func (s *Server) proxyToKubelet(rq *request) error {
 	if ri.sub == "log" {
 		return s.streamLogs(rq, target)
 	}
-	rp := &httputil.ReverseProxy{
+	s.reverseProxy(target).ServeHTTP(rq.w, rq.r)
+	return nil
+}
+
+// proxyNode serves nodes/{name}/proxy/{path}: any request to the node's
+// kubelet API (stats, metrics, logs), as upstream.
+func (s *Server) proxyNode(rq *request, path string) error {
+	if s.kubelets == nil {
+		return apierrors.NewServiceUnavailable("this server has no kubelet client credentials")
+	}
+	host, err := s.kubeletHost(rq, rq.ri.name)
+	if err != nil {
+		return err
+	}
+	if path == "" {
+		path = "/"
+	}
+	s.reverseProxy(&url.URL{Scheme: "https", Host: host, Path: path, RawQuery: rq.r.URL.RawQuery}).ServeHTTP(rq.w, rq.r)
+	return nil
+}
+
+// reverseProxy forwards a request, upgrades included, to a kubelet.
+func (s *Server) reverseProxy(target *url.URL) *httputil.ReverseProxy {
+	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.Out.URL = target
 			pr.Out.Host = target.Host
@@ -104,8 +127,6 @@ func (s *Server) proxyToKubelet(rq *request) error {
 			s.writeError(w, r, apierrors.NewServiceUnavailable(fmt.Sprintf("error dialing backend: %v", err)))
 		},
 	}
-	rp.ServeHTTP(rq.w, rq.r)
-	return nil
 }
 
 // checkStreamRequest validates the options of log, exec and attach and

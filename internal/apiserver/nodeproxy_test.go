@@ -159,3 +159,16 @@ func TestExecUpgradeThroughKubelet(t *testing.T) {
 		t.Errorf("through the stream: %q, want %q", got, want)
 	}
 }
+
+// TestNodeProxy reaches any kubelet path through nodes/{name}/proxy.
+func TestNodeProxy(t *testing.T) {
+	_, cs := proxySetup(t)
+	body, err := cs.CoreV1().RESTClient().Get().AbsPath("/api/v1/nodes/n1/proxy/containerLogs/default/web/app").Param("tailLines", "3").DoRaw(context.Background())
+	if err != nil || string(body) != "/containerLogs/default/web/app tailLines=3\n" {
+		t.Fatalf("through nodes/proxy: %q %v", body, err)
+	}
+	_, err = cs.CoreV1().RESTClient().Get().AbsPath("/api/v1/nodes/ghost/proxy/stats/summary").DoRaw(context.Background())
+	if !apierrors.IsNotFound(err) {
+		t.Errorf("proxy to a missing node: %v", err)
+	}
+}

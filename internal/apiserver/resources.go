@@ -109,7 +109,7 @@ func builtinResources(scheme *runtime.Scheme) []*Resource {
 		{"", "v1", "Event", "events", ns, "ev", false, ""},
 		{"", "v1", "LimitRange", "limitranges", ns, "limits", false, ""},
 		{"", "v1", "Namespace", "namespaces", cluster, "ns", false, "status,finalize"},
-		{"", "v1", "Node", "nodes", cluster, "no", false, "status"},
+		{"", "v1", "Node", "nodes", cluster, "no", false, "status,proxy"},
 		{"", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", ns, "pvc", false, "status"},
 		{"", "v1", "PersistentVolume", "persistentvolumes", cluster, "pv", false, "status"},
 		{"", "v1", "Pod", "pods", ns, "po", true, "status,binding,eviction,log,exec,attach,portforward"},

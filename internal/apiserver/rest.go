@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -40,6 +41,18 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res := s.byGVR[schema.GroupVersionResource{Group: ri.group, Version: ri.version, Resource: ri.resource}]
+	if res != nil && res.GVK.Kind == "Node" && ri.name != "" && (ri.sub == "proxy" || strings.HasPrefix(ri.sub, "proxy/")) {
+		rq := &request{w: w, r: r, ctx: r.Context(), ri: ri, res: res, q: r.URL.Query()}
+		rq.ri.sub = "proxy"
+		err := s.authorize(rq)
+		if err == nil {
+			err = s.proxyNode(rq, strings.TrimPrefix(ri.sub, "proxy"))
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+		}
+		return
+	}
 	if res == nil || (ri.namespace != "" && !res.Namespaced) || (res.Namespaced && ri.namespace == "" && !ri.collection) ||
 		(ri.sub != "" && !res.Has(ri.sub)) || (res.createOnly() && ri.verb != "create") {
 		s.writeError(w, r, errNoSuchPath())

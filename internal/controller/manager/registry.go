@@ -15,9 +15,13 @@ import (
 
 	"github.com/capstan/capstan/internal/controller/certificates"
 	"github.com/capstan/capstan/internal/controller/daemonset"
+	"github.com/capstan/capstan/internal/controller/disruption"
 	"github.com/capstan/capstan/internal/controller/garbagecollector"
 	"github.com/capstan/capstan/internal/controller/namespace"
 	"github.com/capstan/capstan/internal/controller/nodeipam"
+	"github.com/capstan/capstan/internal/controller/nodelifecycle"
+	"github.com/capstan/capstan/internal/controller/podgc"
+	"github.com/capstan/capstan/internal/controller/serviceaccount"
 	"github.com/capstan/capstan/internal/controller/statefulset"
 	"github.com/capstan/capstan/internal/pki"
 )
@@ -93,6 +97,34 @@ func inTree(cc controllerContext) ([]controller, error) {
 	ctrls = append(ctrls,
 		controller{name: "daemonset", run: func(ctx context.Context) error { return ds.Run(ctx, 2) }},
 		controller{name: "statefulset", run: func(ctx context.Context) error { return sts.Run(ctx, 5) }})
+	core := cc.Informers.Core().V1()
+	nl, err := nodelifecycle.New(nodelifecycle.Options{Log: cc.Log.With("controller", "nodelifecycle"), Client: cc.Client,
+		Nodes: core.Nodes(), Pods: core.Pods(), Leases: cc.Informers.Coordination().V1().Leases(), Recorder: cc.Recorder("node-controller")})
+	if err != nil {
+		return nil, fmt.Errorf("build nodelifecycle controller: %w", err)
+	}
+	pgc, err := podgc.New(podgc.Options{Log: cc.Log.With("controller", "podgc"), Client: cc.Client, Pods: core.Pods(), Nodes: core.Nodes()})
+	if err != nil {
+		return nil, fmt.Errorf("build podgc controller: %w", err)
+	}
+	sa, err := serviceaccount.New(serviceaccount.Options{Log: cc.Log.With("controller", "serviceaccount"), Client: cc.Client,
+		Namespaces: core.Namespaces(), ServiceAccounts: core.ServiceAccounts()})
+	if err != nil {
+		return nil, fmt.Errorf("build serviceaccount controller: %w", err)
+	}
+	apps := cc.Informers.Apps().V1()
+	dis, err := disruption.New(disruption.Options{Log: cc.Log.With("controller", "disruption"), Client: cc.Client,
+		Pods: core.Pods(), PDBs: cc.Informers.Policy().V1().PodDisruptionBudgets(), ReplicaSets: apps.ReplicaSets(),
+		Deployments: apps.Deployments(), StatefulSets: apps.StatefulSets(), ReplicationControllers: core.ReplicationControllers(),
+		Recorder: cc.Recorder("controllermanager")})
+	if err != nil {
+		return nil, fmt.Errorf("build disruption controller: %w", err)
+	}
+	ctrls = append(ctrls,
+		controller{name: "nodelifecycle", run: func(ctx context.Context) error { return nl.Run(ctx, 8) }},
+		controller{name: "podgc", run: func(ctx context.Context) error { return pgc.Run(ctx, 10) }},
+		controller{name: "serviceaccount", run: func(ctx context.Context) error { return sa.Run(ctx, 1) }},
+		controller{name: "disruption", run: func(ctx context.Context) error { return dis.Run(ctx, 1) }})
 	ipam, err := nodeipam.New(nodeipam.Options{
 		Log: cc.Log.With("controller", "nodeipam"), Client: cc.Client, Informer: cc.Informers.Core().V1().Nodes(),
 		Recorder: cc.Recorder("node-ipam-controller"), ClusterCIDR: cc.ClusterCIDR, NodeMaskSize: cc.NodeCIDRMaskSize,

@@ -24,6 +24,7 @@ type Runtime interface {
 	Exec(ctx context.Context, req *runtimeapi.ExecRequest) (*runtimeapi.ExecResponse, error)
 	Attach(ctx context.Context, req *runtimeapi.AttachRequest) (*runtimeapi.AttachResponse, error)
 	PortForward(ctx context.Context, req *runtimeapi.PortForwardRequest) (*runtimeapi.PortForwardResponse, error)
+	ListContainerStats(ctx context.Context, filter *runtimeapi.ContainerStatsFilter) ([]*runtimeapi.ContainerStats, error)
 }
 
 // CRI labels the kubelet puts on sandboxes and containers.
@@ -44,6 +45,10 @@ type Options struct {
 	// without a verified certificate get 401, refused ones 403. Nil admits
 	// every request (tests without TLS).
 	Authorize func(cert *x509.Certificate) bool
+	// NodeName names the node in /stats/summary; NodeUsage samples the
+	// node's own CPU and memory (nil: not reported).
+	NodeName  string
+	NodeUsage func() (NodeUsage, error)
 	Log       *slog.Logger
 	Clock     clock.WithTicker
 	// FollowPoll is how often a followed log is checked for growth (250ms).
@@ -76,6 +81,8 @@ func New(opts Options) *Server {
 	s.mux.HandleFunc("/exec/{ns}/{pod}/{container}", s.serveExec)
 	s.mux.HandleFunc("/attach/{ns}/{pod}/{container}", s.serveAttach)
 	s.mux.HandleFunc("/portForward/{ns}/{pod}", s.servePortForward)
+	s.mux.HandleFunc("GET /metrics/resource", s.serveResourceMetrics)
+	s.mux.HandleFunc("GET /stats/summary", s.serveSummary)
 	return s
 }
 

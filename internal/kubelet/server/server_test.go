@@ -67,6 +67,18 @@ func (f *fakeRuntime) ListPodSandbox(_ context.Context, filter *runtimeapi.PodSa
 	return out, nil
 }
 
+func (f *fakeRuntime) ListContainerStats(context.Context, *runtimeapi.ContainerStatsFilter) ([]*runtimeapi.ContainerStats, error) {
+	var out []*runtimeapi.ContainerStats
+	for i, c := range f.containers {
+		out = append(out, &runtimeapi.ContainerStats{
+			Attributes: &runtimeapi.ContainerAttributes{Id: c.Id},
+			Cpu:        &runtimeapi.CpuUsage{Timestamp: 1e18, UsageCoreNanoSeconds: &runtimeapi.UInt64Value{Value: uint64(i+1) * 1e9}},
+			Memory:     &runtimeapi.MemoryUsage{Timestamp: 1e18, WorkingSetBytes: &runtimeapi.UInt64Value{Value: uint64(i+1) << 20}},
+		})
+	}
+	return out, nil
+}
+
 func (f *fakeRuntime) Exec(_ context.Context, req *runtimeapi.ExecRequest) (*runtimeapi.ExecResponse, error) {
 	f.lastExec = req
 	return &runtimeapi.ExecResponse{Url: f.streamURL + "/exec/token"}, nil
