@@ -14,15 +14,18 @@ import (
 	"k8s.io/client-go/tools/record"
 
 	"github.com/capstan/capstan/internal/controller/certificates"
+	"github.com/capstan/capstan/internal/controller/cronjob"
 	"github.com/capstan/capstan/internal/controller/daemonset"
 	"github.com/capstan/capstan/internal/controller/disruption"
 	"github.com/capstan/capstan/internal/controller/garbagecollector"
+	"github.com/capstan/capstan/internal/controller/job"
 	"github.com/capstan/capstan/internal/controller/namespace"
 	"github.com/capstan/capstan/internal/controller/nodeipam"
 	"github.com/capstan/capstan/internal/controller/nodelifecycle"
 	"github.com/capstan/capstan/internal/controller/podgc"
 	"github.com/capstan/capstan/internal/controller/serviceaccount"
 	"github.com/capstan/capstan/internal/controller/statefulset"
+	"github.com/capstan/capstan/internal/controller/ttlafterfinished"
 	"github.com/capstan/capstan/internal/pki"
 )
 
@@ -52,86 +55,154 @@ type controller struct {
 // upstream uses by default.
 type registry func(cc controllerContext) ([]controller, error)
 
+// builder builds one controller; a zero controller (nil run) means "not
+// on in this configuration".
+type builder func(cc controllerContext) (controller, error)
+
 // inTree is the registry of Capstan's controllers.
 func inTree(cc controllerContext) ([]controller, error) {
-	ns, err := namespace.New(namespace.Options{
-		Log:       cc.Log.With("controller", "namespace"),
-		Client:    cc.Client,
-		Metadata:  cc.Metadata,
-		Discovery: cc.Discovery,
-		Informer:  cc.Informers.Core().V1().Namespaces(),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("build namespace controller: %w", err)
+	builders := []builder{
+		namespaceController, garbageCollector, certificatesController, nodeIPAMController,
+		nodeLifecycleController, podGCController, serviceAccountController, disruptionController,
+		daemonSetController, statefulSetController, jobController, cronJobController, ttlAfterFinishedController,
 	}
-	gc := garbagecollector.New(garbagecollector.Options{
-		Log:       cc.Log.With("controller", "garbagecollector"),
-		Metadata:  cc.Metadata,
-		Informers: cc.MetadataInformers,
-		Discovery: cc.Discovery,
-	})
-	ctrls := []controller{
-		{name: "namespace", run: func(ctx context.Context) error { return ns.Run(ctx, 10) }},
-		{name: "garbagecollector", run: func(ctx context.Context) error { return gc.Run(ctx, 20) }},
-	}
-	if cc.CA != nil {
-		csr, err := certificates.New(certificates.Options{
-			Log: cc.Log.With("controller", "certificates"), Client: cc.Client,
-			Informer: cc.Informers.Certificates().V1().CertificateSigningRequests(), CA: cc.CA,
-		})
+	var out []controller
+	for _, b := range builders {
+		c, err := b(cc)
 		if err != nil {
-			return nil, fmt.Errorf("build certificates controller: %w", err)
+			return nil, err
 		}
-		ctrls = append(ctrls, controller{name: "certificates", run: func(ctx context.Context) error { return csr.Run(ctx, 5) }})
+		if c.run != nil {
+			out = append(out, c)
+		}
 	}
-	ds, err := daemonset.New(daemonset.Options{Log: cc.Log.With("controller", "daemonset"), Client: cc.Client,
-		Informers: cc.Informers, Recorder: cc.Recorder("daemonset-controller")})
+	return out, nil
+}
+
+// runner adapts the usual Run(ctx, workers) to a controller.
+func runner(name string, workers int, run func(ctx context.Context, workers int) error) controller {
+	return controller{name: name, run: func(ctx context.Context) error { return run(ctx, workers) }}
+}
+
+func namespaceController(cc controllerContext) (controller, error) {
+	c, err := namespace.New(namespace.Options{Log: cc.Log.With("controller", "namespace"), Client: cc.Client,
+		Metadata: cc.Metadata, Discovery: cc.Discovery, Informer: cc.Informers.Core().V1().Namespaces()})
 	if err != nil {
-		return nil, fmt.Errorf("build daemonset controller: %w", err)
+		return controller{}, fmt.Errorf("build namespace controller: %w", err)
 	}
-	sts, err := statefulset.New(statefulset.Options{Log: cc.Log.With("controller", "statefulset"), Client: cc.Client,
-		Informers: cc.Informers, Recorder: cc.Recorder("statefulset-controller")})
+	return runner("namespace", 10, c.Run), nil
+}
+
+func garbageCollector(cc controllerContext) (controller, error) {
+	c := garbagecollector.New(garbagecollector.Options{Log: cc.Log.With("controller", "garbagecollector"),
+		Metadata: cc.Metadata, Informers: cc.MetadataInformers, Discovery: cc.Discovery})
+	return runner("garbagecollector", 20, c.Run), nil
+}
+
+func certificatesController(cc controllerContext) (controller, error) {
+	if cc.CA == nil {
+		return controller{}, nil
+	}
+	c, err := certificates.New(certificates.Options{Log: cc.Log.With("controller", "certificates"), Client: cc.Client,
+		Informer: cc.Informers.Certificates().V1().CertificateSigningRequests(), CA: cc.CA})
 	if err != nil {
-		return nil, fmt.Errorf("build statefulset controller: %w", err)
+		return controller{}, fmt.Errorf("build certificates controller: %w", err)
 	}
-	ctrls = append(ctrls,
-		controller{name: "daemonset", run: func(ctx context.Context) error { return ds.Run(ctx, 2) }},
-		controller{name: "statefulset", run: func(ctx context.Context) error { return sts.Run(ctx, 5) }})
+	return runner("certificates", 5, c.Run), nil
+}
+
+func nodeIPAMController(cc controllerContext) (controller, error) {
+	c, err := nodeipam.New(nodeipam.Options{Log: cc.Log.With("controller", "nodeipam"), Client: cc.Client,
+		Informer: cc.Informers.Core().V1().Nodes(), Recorder: cc.Recorder("node-ipam-controller"),
+		ClusterCIDR: cc.ClusterCIDR, NodeMaskSize: cc.NodeCIDRMaskSize})
+	if err != nil {
+		return controller{}, fmt.Errorf("build nodeipam controller: %w", err)
+	}
+	return runner("nodeipam", 1, func(ctx context.Context, _ int) error { return c.Run(ctx) }), nil
+}
+
+func nodeLifecycleController(cc controllerContext) (controller, error) {
 	core := cc.Informers.Core().V1()
-	nl, err := nodelifecycle.New(nodelifecycle.Options{Log: cc.Log.With("controller", "nodelifecycle"), Client: cc.Client,
+	c, err := nodelifecycle.New(nodelifecycle.Options{Log: cc.Log.With("controller", "nodelifecycle"), Client: cc.Client,
 		Nodes: core.Nodes(), Pods: core.Pods(), Leases: cc.Informers.Coordination().V1().Leases(), Recorder: cc.Recorder("node-controller")})
 	if err != nil {
-		return nil, fmt.Errorf("build nodelifecycle controller: %w", err)
+		return controller{}, fmt.Errorf("build nodelifecycle controller: %w", err)
 	}
-	pgc, err := podgc.New(podgc.Options{Log: cc.Log.With("controller", "podgc"), Client: cc.Client, Pods: core.Pods(), Nodes: core.Nodes()})
+	return runner("nodelifecycle", 8, c.Run), nil
+}
+
+func podGCController(cc controllerContext) (controller, error) {
+	core := cc.Informers.Core().V1()
+	c, err := podgc.New(podgc.Options{Log: cc.Log.With("controller", "podgc"), Client: cc.Client, Pods: core.Pods(), Nodes: core.Nodes()})
 	if err != nil {
-		return nil, fmt.Errorf("build podgc controller: %w", err)
+		return controller{}, fmt.Errorf("build podgc controller: %w", err)
 	}
-	sa, err := serviceaccount.New(serviceaccount.Options{Log: cc.Log.With("controller", "serviceaccount"), Client: cc.Client,
+	return runner("podgc", 10, c.Run), nil
+}
+
+func serviceAccountController(cc controllerContext) (controller, error) {
+	core := cc.Informers.Core().V1()
+	c, err := serviceaccount.New(serviceaccount.Options{Log: cc.Log.With("controller", "serviceaccount"), Client: cc.Client,
 		Namespaces: core.Namespaces(), ServiceAccounts: core.ServiceAccounts()})
 	if err != nil {
-		return nil, fmt.Errorf("build serviceaccount controller: %w", err)
+		return controller{}, fmt.Errorf("build serviceaccount controller: %w", err)
 	}
-	apps := cc.Informers.Apps().V1()
-	dis, err := disruption.New(disruption.Options{Log: cc.Log.With("controller", "disruption"), Client: cc.Client,
+	return runner("serviceaccount", 1, c.Run), nil
+}
+
+func disruptionController(cc controllerContext) (controller, error) {
+	core, apps := cc.Informers.Core().V1(), cc.Informers.Apps().V1()
+	c, err := disruption.New(disruption.Options{Log: cc.Log.With("controller", "disruption"), Client: cc.Client,
 		Pods: core.Pods(), PDBs: cc.Informers.Policy().V1().PodDisruptionBudgets(), ReplicaSets: apps.ReplicaSets(),
 		Deployments: apps.Deployments(), StatefulSets: apps.StatefulSets(), ReplicationControllers: core.ReplicationControllers(),
 		Recorder: cc.Recorder("controllermanager")})
 	if err != nil {
-		return nil, fmt.Errorf("build disruption controller: %w", err)
+		return controller{}, fmt.Errorf("build disruption controller: %w", err)
 	}
-	ctrls = append(ctrls,
-		controller{name: "nodelifecycle", run: func(ctx context.Context) error { return nl.Run(ctx, 8) }},
-		controller{name: "podgc", run: func(ctx context.Context) error { return pgc.Run(ctx, 10) }},
-		controller{name: "serviceaccount", run: func(ctx context.Context) error { return sa.Run(ctx, 1) }},
-		controller{name: "disruption", run: func(ctx context.Context) error { return dis.Run(ctx, 1) }})
-	ipam, err := nodeipam.New(nodeipam.Options{
-		Log: cc.Log.With("controller", "nodeipam"), Client: cc.Client, Informer: cc.Informers.Core().V1().Nodes(),
-		Recorder: cc.Recorder("node-ipam-controller"), ClusterCIDR: cc.ClusterCIDR, NodeMaskSize: cc.NodeCIDRMaskSize,
-	})
+	return runner("disruption", 1, c.Run), nil
+}
+
+func daemonSetController(cc controllerContext) (controller, error) {
+	c, err := daemonset.New(daemonset.Options{Log: cc.Log.With("controller", "daemonset"), Client: cc.Client,
+		Informers: cc.Informers, Recorder: cc.Recorder("daemonset-controller")})
 	if err != nil {
-		return nil, fmt.Errorf("build node IPAM controller: %w", err)
+		return controller{}, fmt.Errorf("build daemonset controller: %w", err)
 	}
-	ctrls = append(ctrls, controller{name: "nodeipam", run: ipam.Run})
-	return ctrls, nil
+	return runner("daemonset", 2, c.Run), nil
+}
+
+func statefulSetController(cc controllerContext) (controller, error) {
+	c, err := statefulset.New(statefulset.Options{Log: cc.Log.With("controller", "statefulset"), Client: cc.Client,
+		Informers: cc.Informers, Recorder: cc.Recorder("statefulset-controller")})
+	if err != nil {
+		return controller{}, fmt.Errorf("build statefulset controller: %w", err)
+	}
+	return runner("statefulset", 5, c.Run), nil
+}
+
+func jobController(cc controllerContext) (controller, error) {
+	c, err := job.New(job.Options{Log: cc.Log.With("controller", "job"), Client: cc.Client,
+		Jobs: cc.Informers.Batch().V1().Jobs(), Pods: cc.Informers.Core().V1().Pods(), Recorder: cc.Recorder("job-controller")})
+	if err != nil {
+		return controller{}, fmt.Errorf("build job controller: %w", err)
+	}
+	return runner("job", 5, c.Run), nil
+}
+
+func cronJobController(cc controllerContext) (controller, error) {
+	c, err := cronjob.New(cronjob.Options{Log: cc.Log.With("controller", "cronjob"), Client: cc.Client,
+		CronJobs: cc.Informers.Batch().V1().CronJobs(), Jobs: cc.Informers.Batch().V1().Jobs(), Recorder: cc.Recorder("cronjob-controller")})
+	if err != nil {
+		return controller{}, fmt.Errorf("build cronjob controller: %w", err)
+	}
+	return runner("cronjob", 5, c.Run), nil
+}
+
+func ttlAfterFinishedController(cc controllerContext) (controller, error) {
+	c, err := ttlafterfinished.New(ttlafterfinished.Options{Log: cc.Log.With("controller", "ttl-after-finished"),
+		Client: cc.Client, Jobs: cc.Informers.Batch().V1().Jobs()})
+	if err != nil {
+		return controller{}, fmt.Errorf("build ttl-after-finished controller: %w", err)
+	}
+	return runner("ttl-after-finished", 5, c.Run), nil
 }
