@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,6 +30,7 @@ import (
 	"github.com/capstan/capstan/internal/controller/manager"
 	"github.com/capstan/capstan/internal/etcd"
 	"github.com/capstan/capstan/internal/pki"
+	"github.com/capstan/capstan/internal/scheduler"
 	"github.com/capstan/capstan/internal/storage"
 )
 
@@ -164,10 +166,22 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 	}
 	cctx, stopControllers := context.WithCancel(ctx)
 	controllersDone := make(chan struct{})
+	host, _ := os.Hostname()
+	identity := host + "_" + string(uuid.NewUUID())
 	go func() {
 		defer close(controllersDone)
-		runControllers(cctx, manager.Config{RestConfig: loopback, CA: certs.CA, ClusterCIDR: clusterCIDR,
-			Log: log.With("component", "controller-manager")})
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			cm := manager.Config{RestConfig: loopback, CA: certs.CA, ClusterCIDR: clusterCIDR,
+				Log: log.With("component", "controller-manager"), Identity: identity}
+			runElected(cctx, cm.Log, func(ctx context.Context) error { return manager.Run(ctx, cm) })
+		})
+		wg.Go(func() {
+			sc := scheduler.Config{RestConfig: loopback, Log: log.With("component", "scheduler"), Identity: identity,
+				Profile: scheduler.DefaultProfile(), LeaderElect: true}
+			runElected(cctx, sc.Log, func(ctx context.Context) error { return scheduler.Run(ctx, sc) })
+		})
+		wg.Wait()
 	}()
 	agentDone, agentErr := make(chan struct{}), make(chan error, 1)
 	actx, stopAgent := context.WithCancel(ctx)
@@ -240,14 +254,12 @@ func runAgent(ctx context.Context, cfg Config, ca *pki.KeyPair, url string, log 
 	return agent.Run(ctx, ac)
 }
 
-// runControllers runs the controller manager until ctx ends, standing for
-// election again whenever leadership is lost.
-func runControllers(ctx context.Context, cfg manager.Config) {
-	host, _ := os.Hostname()
-	cfg.Identity = host + "_" + string(uuid.NewUUID())
+// runElected runs a leader-elected component until ctx ends, standing for
+// election again whenever it stops with an error.
+func runElected(ctx context.Context, log *slog.Logger, run func(ctx context.Context) error) {
 	for ctx.Err() == nil {
-		if err := manager.Run(ctx, cfg); err != nil {
-			cfg.Log.Warn("controller manager stopped; standing for election again", "err", err)
+		if err := run(ctx); err != nil {
+			log.Warn("stopped; standing for election again", "err", err)
 			select {
 			case <-ctx.Done():
 			case <-time.After(time.Second):

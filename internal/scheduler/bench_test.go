@@ -1,0 +1,219 @@
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	v1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/capstan/capstan/internal/apiserver/apiservertest"
+	schedcache "github.com/capstan/capstan/internal/scheduler/cache"
+	"github.com/capstan/capstan/internal/scheduler/framework"
+	"github.com/capstan/capstan/internal/scheduler/profile"
+)
+
+// benchSizes reads CAPSTAN_SCHED_BENCH_NODES (comma-separated node counts,
+// default "1000,5000") and CAPSTAN_SCHED_BENCH_PODS (default 10000).
+func benchSizes(b *testing.B) ([]int, int) {
+	nodes := []int{1000, 5000}
+	if v := os.Getenv("CAPSTAN_SCHED_BENCH_NODES"); v != "" {
+		nodes = nil
+		for _, f := range strings.Split(v, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil {
+				b.Fatalf("CAPSTAN_SCHED_BENCH_NODES: %v", err)
+			}
+			nodes = append(nodes, n)
+		}
+	}
+	pods := 10000
+	if v := os.Getenv("CAPSTAN_SCHED_BENCH_PODS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			b.Fatalf("CAPSTAN_SCHED_BENCH_PODS: %v", err)
+		}
+		pods = n
+	}
+	return nodes, pods
+}
+
+// benchBinds reads CAPSTAN_SCHED_BENCH_BINDS (concurrent binds, 0 = default).
+func benchBinds(b *testing.B) int {
+	n, err := strconv.Atoi(os.Getenv("CAPSTAN_SCHED_BENCH_BINDS"))
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// parallel runs f(i) for i in [0,n) on workers goroutines, failing b on error.
+func parallel(b *testing.B, n, workers int, f func(i int) error) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var once sync.Once
+	var firstErr error
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				if err := f(i); err != nil {
+					once.Do(func() { firstErr = err })
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if firstErr != nil {
+		b.Fatal(firstErr)
+	}
+}
+
+// BenchmarkScheduling measures end-to-end throughput through a real
+// in-process API server: from the first pod create to the last bind, with
+// pods created by 16 goroutines. Run with -benchtime=1x; sizes by env (see
+// benchSizes).
+func BenchmarkScheduling(b *testing.B) {
+	nodeCounts, pods := benchSizes(b)
+	for _, nodes := range nodeCounts {
+		b.Run(fmt.Sprintf("nodes=%d/pods=%d", nodes, pods), func(b *testing.B) {
+			benchScheduling(b, nodes, pods)
+		})
+	}
+}
+
+// benchCluster starts an API server with nodes fake nodes (cpu 32, memory
+// 256Gi, 110 pods).
+func benchCluster(b *testing.B, nodes int) (*apiservertest.Server, kubernetes.Interface) {
+	srv := apiservertest.Start(b, nil)
+	cs := srv.Clientset(b, true)
+	parallel(b, nodes, 16, func(i int) error {
+		_, err := cs.CoreV1().Nodes().Create(context.Background(), fakeNode(fmt.Sprintf("node-%05d", i), "32", "256Gi", 110), metav1.CreateOptions{})
+		return err
+	})
+	return srv, cs
+}
+
+func benchScheduling(b *testing.B, nodes, pods int) {
+	if nodes*110 < pods*b.N {
+		b.Skipf("%d nodes cannot hold %d pods", nodes, pods*b.N)
+	}
+	srv, cs := benchCluster(b, nodes)
+	ctx := context.Background()
+	s := startScheduler(b, srv, Config{})
+	waitFor(b, time.Minute, "nodes in the scheduler cache", func() (bool, error) {
+		n, _ := s.cache.Counts()
+		return n == nodes, nil
+	})
+	b.ReportAllocs()
+	b.ResetTimer()
+	var total time.Duration
+	for iter := range b.N {
+		ns := fmt.Sprintf("bench-%d", iter)
+		if _, err := cs.CoreV1().Namespaces().Create(ctx, &v1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		before := s.Bound()
+		start := time.Now()
+		createPods(b, cs, ns, pods)
+		b.Logf("created %d pods in %v, %d bound by then", pods, time.Since(start), s.Bound()-before)
+		waitFor(b, 10*time.Minute, "all pods bound", func() (bool, error) {
+			return s.Bound()-before >= int64(pods), nil
+		})
+		total += time.Since(start)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(pods*b.N)/total.Seconds(), "pods/s")
+}
+
+// BenchmarkSchedulingPrecreated creates the pods before the scheduler
+// starts and measures from its start to the last bind: the scheduler and
+// binding path without the cost of pod creation. One iteration; sizes as
+// BenchmarkScheduling.
+func BenchmarkSchedulingPrecreated(b *testing.B) {
+	nodeCounts, pods := benchSizes(b)
+	for _, nodes := range nodeCounts {
+		b.Run(fmt.Sprintf("nodes=%d/pods=%d", nodes, pods), func(b *testing.B) {
+			srv, cs := benchCluster(b, nodes)
+			ns := "bench"
+			if _, err := cs.CoreV1().Namespaces().Create(context.Background(), &v1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+				b.Fatal(err)
+			}
+			createPods(b, cs, ns, pods)
+			b.ResetTimer()
+			start := time.Now()
+			s := startScheduler(b, srv, Config{MaxConcurrentBinds: benchBinds(b)})
+			waitFor(b, 10*time.Minute, "all pods bound", func() (bool, error) {
+				return s.Bound() >= int64(pods), nil
+			})
+			b.ReportMetric(float64(pods)/time.Since(start).Seconds(), "pods/s")
+		})
+	}
+}
+
+func createPods(b *testing.B, cs kubernetes.Interface, ns string, n int) {
+	ctx := context.Background()
+	parallel(b, n, 32, func(i int) error {
+		p := fakePod(fmt.Sprintf("pod-%06d", i), "100m", "500Mi")
+		p.Namespace = ns
+		_, err := cs.CoreV1().Pods(ns).Create(ctx, p, metav1.CreateOptions{})
+		return err
+	})
+}
+
+// BenchmarkDecide measures the deterministic core alone: snapshot, filter,
+// score and assume, over the node cache without any API calls.
+func BenchmarkDecide(b *testing.B) {
+	for _, nodes := range []int{100, 1000, 5000} {
+		b.Run(fmt.Sprintf("nodes=%d", nodes), func(b *testing.B) {
+			c := schedcache.New()
+			for i := range nodes {
+				c.SetNode(fakeNode(fmt.Sprintf("node-%05d", i), "32", "256Gi", 110))
+			}
+			fw, err := profile.Build(DefaultProfile())
+			if err != nil {
+				b.Fatal(err)
+			}
+			algo := framework.NewAlgorithm(fw, 0, runtime.GOMAXPROCS(0))
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.ResetTimer()
+			start := time.Now()
+			for i := range b.N {
+				pod := fakePod(fmt.Sprintf("pod-%d", i), "100m", "500Mi")
+				pod.UID = types.UID(strconv.Itoa(i))
+				res, err := algo.Schedule(ctx, pod, c.Snapshot())
+				if err != nil {
+					b.Fatal(err)
+				}
+				pod.Spec.NodeName = res.Node
+				if err := c.AssumePod(pod); err != nil {
+					b.Fatal(err)
+				}
+				if i%(nodes*100) == nodes*100-1 {
+					b.StopTimer()
+					c = schedcache.New()
+					for i := range nodes {
+						c.SetNode(fakeNode(fmt.Sprintf("node-%05d", i), "32", "256Gi", 110))
+					}
+					b.StartTimer()
+				}
+			}
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "pods/s")
+		})
+	}
+}

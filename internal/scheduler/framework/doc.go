@@ -1,0 +1,11 @@
+// Package framework holds the scheduling framework: the extension points a
+// plugin implements (PreFilter, Filter, PostFilter, PreScore, Score with
+// NormalizeScore), the typed Status a plugin answers with, the per-node view
+// of the cluster (NodeInfo, Snapshot) and the deterministic algorithm that
+// turns a pod and a Snapshot into a node name or a FitError.
+//
+// Everything here is a plain function over a read-only Snapshot: it must not
+// talk to the API, start informers, sleep or keep state between scheduling
+// cycles other than the rotating start index of Algorithm. Plugins must
+// never mutate the Snapshot, the NodeInfos or the pods they are handed.
+package framework

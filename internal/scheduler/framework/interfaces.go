@@ -1,0 +1,137 @@
+package framework
+
+import (
+	"context"
+
+	v1 "k8s.io/api/core/v1"
+)
+
+// MaxNodeScore is the highest score a Score plugin may give after
+// normalization; MinNodeScore the lowest.
+const (
+	MaxNodeScore int64 = 100
+	MinNodeScore int64 = 0
+)
+
+// Plugin is the parent of every extension point.
+type Plugin interface {
+	// Name is the plugin's upstream name, e.g. "NodeResourcesFit".
+	Name() string
+}
+
+// PreFilterPlugin computes per-pod state once per cycle. It may write to
+// state; it must not read or change anything outside pod and snap.
+// Returning Skip disables the plugin's Filter for this cycle; a rejection
+// makes the pod unschedulable on every node.
+type PreFilterPlugin interface {
+	Plugin
+	PreFilter(ctx context.Context, state *CycleState, pod *v1.Pod, snap *Snapshot) *Status
+}
+
+// FilterPlugin decides whether pod fits node. It is called concurrently for
+// different nodes of one cycle: it may read state but must not write it.
+// nil (Success) means the node fits.
+type FilterPlugin interface {
+	Plugin
+	Filter(ctx context.Context, state *CycleState, pod *v1.Pod, node *NodeInfo) *Status
+}
+
+// PostFilterPlugin runs when no node fits (preemption lives here). statuses
+// holds the Filter verdict of every node by name and must not be modified.
+// It returns the nominated node name ("" for none) and a status whose
+// message is added to the FitError message.
+type PostFilterPlugin interface {
+	Plugin
+	PostFilter(ctx context.Context, state *CycleState, pod *v1.Pod, statuses map[string]*Status) (string, *Status)
+}
+
+// PreScorePlugin prepares per-pod scoring state over the feasible nodes;
+// Skip disables its Score for this cycle.
+type PreScorePlugin interface {
+	Plugin
+	PreScore(ctx context.Context, state *CycleState, pod *v1.Pod, nodes []*NodeInfo) *Status
+}
+
+// ScorePlugin ranks a feasible node. It is called concurrently for
+// different nodes; it must not write state. Without ScoreExtensions the
+// score must already lie in [MinNodeScore, MaxNodeScore].
+type ScorePlugin interface {
+	Plugin
+	Score(ctx context.Context, state *CycleState, pod *v1.Pod, node *NodeInfo) (int64, *Status)
+	// ScoreExtensions returns nil when the plugin needs no normalization.
+	ScoreExtensions() ScoreExtensions
+}
+
+// ScoreExtensions rescales the raw scores of all feasible nodes in place
+// into [MinNodeScore, MaxNodeScore].
+type ScoreExtensions interface {
+	NormalizeScore(ctx context.Context, state *CycleState, pod *v1.Pod, scores []NodeScore) *Status
+}
+
+// Explainer is an optional Capstan extension (not upstream): after a pod
+// failed everywhere, a plugin may name the smallest change that would let it
+// fit, as one sentence, or "" when it has nothing cheap to say.
+type Explainer interface {
+	Plugin
+	Explain(pod *v1.Pod, snap *Snapshot, statuses map[string]*Status) string
+}
+
+// NodeScore is one node's score.
+type NodeScore struct {
+	Name  string
+	Score int64
+}
+
+// StateKey names a value in CycleState; plugins use their own name.
+type StateKey string
+
+// CycleState carries plugin data through one scheduling cycle. Writes happen
+// only in PreFilter and PreScore, which run on one goroutine; Filter and
+// Score only read, so no lock is needed. Never shared between cycles.
+type CycleState struct {
+	values   map[StateKey]any
+	snapshot *Snapshot
+}
+
+// NewCycleState returns an empty state for a cycle over snap.
+func NewCycleState(snap *Snapshot) *CycleState {
+	return &CycleState{values: map[StateKey]any{}, snapshot: snap}
+}
+
+// Snapshot is the snapshot of the cycle (read-only), for plugins that need
+// cluster-wide numbers such as ImageLocality.
+func (c *CycleState) Snapshot() *Snapshot { return c.snapshot }
+
+// Write stores v under k.
+func (c *CycleState) Write(k StateKey, v any) { c.values[k] = v }
+
+// Read returns the value under k and whether it was there.
+func (c *CycleState) Read(k StateKey) (any, bool) {
+	v, ok := c.values[k]
+	return v, ok
+}
+
+// DefaultNormalizeScore scales scores so the highest becomes maxPriority; if
+// reverse, high raw scores become low. All-zero input stays zero (or
+// maxPriority everywhere when reverse), as upstream's helper.
+func DefaultNormalizeScore(maxPriority int64, reverse bool, scores []NodeScore) {
+	var maxCount int64
+	for _, s := range scores {
+		maxCount = max(maxCount, s.Score)
+	}
+	if maxCount == 0 {
+		if reverse {
+			for i := range scores {
+				scores[i].Score = maxPriority
+			}
+		}
+		return
+	}
+	for i := range scores {
+		score := maxPriority * scores[i].Score / maxCount
+		if reverse {
+			score = maxPriority - score
+		}
+		scores[i].Score = score
+	}
+}

@@ -1,0 +1,268 @@
+package framework
+
+import (
+	"slices"
+	"strings"
+
+	v1 "k8s.io/api/core/v1"
+)
+
+// PodInfo is a pod with the values every cycle needs, computed once.
+// Pod must not be modified; PodInfos are shared between snapshots.
+type PodInfo struct {
+	Pod *v1.Pod
+	// Requests are the effective requests (PodRequests(pod, false)).
+	Requests Resource
+	// NonZero are the requests with cpu/memory defaults, for scoring.
+	NonZero Resource
+	// HostPorts are the host ports the pod binds.
+	HostPorts []v1.ContainerPort
+}
+
+// NewPodInfo computes the derived values of pod.
+func NewPodInfo(pod *v1.Pod) *PodInfo {
+	return &PodInfo{
+		Pod:       pod,
+		Requests:  PodRequests(pod, false),
+		NonZero:   PodRequests(pod, true),
+		HostPorts: HostPorts(pod),
+	}
+}
+
+// HostPorts lists the container ports with a host port, of app containers
+// and sidecar init containers.
+func HostPorts(pod *v1.Pod) []v1.ContainerPort {
+	var out []v1.ContainerPort
+	add := func(cs []v1.Container, sidecarsOnly bool) {
+		for i := range cs {
+			c := &cs[i]
+			if sidecarsOnly && (c.RestartPolicy == nil || *c.RestartPolicy != v1.ContainerRestartPolicyAlways) {
+				continue
+			}
+			for _, p := range c.Ports {
+				if p.HostPort > 0 {
+					out = append(out, p)
+				}
+			}
+		}
+	}
+	add(pod.Spec.InitContainers, true)
+	add(pod.Spec.Containers, false)
+	return out
+}
+
+// ProtocolPort is a protocol and port pair.
+type ProtocolPort struct {
+	Protocol string
+	Port     int32
+}
+
+// HostPortInfo maps a host IP to the protocol/ports in use on it.
+type HostPortInfo map[string]map[ProtocolPort]struct{}
+
+const bindAllHostIP = "0.0.0.0"
+
+func sanitizePort(ip, protocol string) (string, string) {
+	if ip == "" {
+		ip = bindAllHostIP
+	}
+	if protocol == "" {
+		protocol = string(v1.ProtocolTCP)
+	}
+	return ip, protocol
+}
+
+// Add records a used port.
+func (h HostPortInfo) Add(ip, protocol string, port int32) {
+	if port <= 0 {
+		return
+	}
+	ip, protocol = sanitizePort(ip, protocol)
+	m, ok := h[ip]
+	if !ok {
+		m = map[ProtocolPort]struct{}{}
+		h[ip] = m
+	}
+	m[ProtocolPort{protocol, port}] = struct{}{}
+}
+
+// Remove forgets a used port.
+func (h HostPortInfo) Remove(ip, protocol string, port int32) {
+	if port <= 0 {
+		return
+	}
+	ip, protocol = sanitizePort(ip, protocol)
+	if m, ok := h[ip]; ok {
+		delete(m, ProtocolPort{protocol, port})
+		if len(m) == 0 {
+			delete(h, ip)
+		}
+	}
+}
+
+// CheckConflict reports whether binding ip/protocol/port would clash:
+// 0.0.0.0 clashes with the same protocol/port on any IP, and any IP clashes
+// with itself and with 0.0.0.0.
+func (h HostPortInfo) CheckConflict(ip, protocol string, port int32) bool {
+	if port <= 0 {
+		return false
+	}
+	ip, protocol = sanitizePort(ip, protocol)
+	pp := ProtocolPort{protocol, port}
+	if ip == bindAllHostIP {
+		for _, m := range h {
+			if _, ok := m[pp]; ok {
+				return true
+			}
+		}
+		return false
+	}
+	for _, key := range [2]string{bindAllHostIP, ip} {
+		if _, ok := h[key][pp]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// NodeInfo is the scheduler's view of one node: the node object and the
+// pods assigned or assumed to it, with their sums. A NodeInfo in a Snapshot
+// is read-only.
+type NodeInfo struct {
+	Node        *v1.Node
+	Pods        []*PodInfo
+	Allocatable Resource
+	// Requested sums the pods' Requests; NonZeroRequested their NonZero.
+	Requested        Resource
+	NonZeroRequested Resource
+	UsedPorts        HostPortInfo
+	// ImageSizes maps each normalized image name on the node to its size.
+	ImageSizes map[string]int64
+	// Generation increases on every change (set by the cache).
+	Generation int64
+}
+
+// NewNodeInfo returns an empty NodeInfo for node (which may be nil while
+// only pods are known).
+func NewNodeInfo(node *v1.Node) *NodeInfo {
+	n := &NodeInfo{UsedPorts: HostPortInfo{}}
+	if node != nil {
+		n.SetNode(node)
+	}
+	return n
+}
+
+// Name is the node's name, or "" while the node object is unknown.
+func (n *NodeInfo) Name() string {
+	if n.Node == nil {
+		return ""
+	}
+	return n.Node.Name
+}
+
+// SetNode sets or replaces the node object.
+func (n *NodeInfo) SetNode(node *v1.Node) {
+	n.Node = node
+	n.Allocatable = NewResource(node.Status.Allocatable)
+	n.ImageSizes = make(map[string]int64, len(node.Status.Images))
+	for _, img := range node.Status.Images {
+		for _, name := range img.Names {
+			n.ImageSizes[NormalizeImageName(name)] = img.SizeBytes
+		}
+	}
+}
+
+// AddPod counts pi on the node.
+func (n *NodeInfo) AddPod(pi *PodInfo) {
+	n.Pods = append(n.Pods, pi)
+	n.Requested.plus(&pi.Requests, 1)
+	n.NonZeroRequested.plus(&pi.NonZero, 1)
+	for _, p := range pi.HostPorts {
+		n.UsedPorts.Add(p.HostIP, string(p.Protocol), p.HostPort)
+	}
+}
+
+// RemovePod uncounts the pod with uid; it reports whether it was there.
+func (n *NodeInfo) RemovePod(uid string) bool {
+	for i, pi := range n.Pods {
+		if string(pi.Pod.UID) != uid {
+			continue
+		}
+		last := len(n.Pods) - 1
+		n.Pods[i] = n.Pods[last]
+		n.Pods[last] = nil
+		n.Pods = n.Pods[:last]
+		n.Requested.plus(&pi.Requests, -1)
+		n.NonZeroRequested.plus(&pi.NonZero, -1)
+		for _, p := range pi.HostPorts {
+			n.UsedPorts.Remove(p.HostIP, string(p.Protocol), p.HostPort)
+		}
+		return true
+	}
+	return false
+}
+
+// Clone returns a copy that shares the node, the PodInfos and the image map
+// (all read-only) but not the slices and sums.
+func (n *NodeInfo) Clone() *NodeInfo {
+	c := &NodeInfo{
+		Node:             n.Node,
+		Pods:             append([]*PodInfo(nil), n.Pods...),
+		Allocatable:      n.Allocatable.Clone(),
+		Requested:        n.Requested.Clone(),
+		NonZeroRequested: n.NonZeroRequested.Clone(),
+		UsedPorts:        make(HostPortInfo, len(n.UsedPorts)),
+		ImageSizes:       n.ImageSizes,
+		Generation:       n.Generation,
+	}
+	for ip, m := range n.UsedPorts {
+		cm := make(map[ProtocolPort]struct{}, len(m))
+		for k := range m {
+			cm[k] = struct{}{}
+		}
+		c.UsedPorts[ip] = cm
+	}
+	return c
+}
+
+// NormalizeImageName appends ":latest" to an image name without tag or
+// digest, as upstream ImageLocality does.
+func NormalizeImageName(name string) string {
+	if strings.LastIndex(name, ":") <= strings.LastIndex(name, "/") && !strings.Contains(name, "@") {
+		return name + ":latest"
+	}
+	return name
+}
+
+// Snapshot is the read-only state one scheduling cycle works on.
+type Snapshot struct {
+	// Nodes lists the nodes in a stable order (by name).
+	Nodes []*NodeInfo
+	// ByName indexes Nodes.
+	ByName map[string]*NodeInfo
+	// ImageNodes counts, per normalized image name, the nodes holding it.
+	ImageNodes map[string]int
+}
+
+// NewSnapshot builds a snapshot from NodeInfos (taken as they are: the
+// caller hands over ownership) sorted by name; nodes without a node object
+// are left out.
+func NewSnapshot(infos []*NodeInfo) *Snapshot {
+	s := &Snapshot{ByName: make(map[string]*NodeInfo, len(infos)), ImageNodes: map[string]int{}}
+	for _, n := range infos {
+		if n.Node == nil {
+			continue
+		}
+		s.Nodes = append(s.Nodes, n)
+		s.ByName[n.Name()] = n
+		for img := range n.ImageSizes {
+			s.ImageNodes[img]++
+		}
+	}
+	sortNodes(s.Nodes)
+	return s
+}
+
+func sortNodes(nodes []*NodeInfo) {
+	slices.SortFunc(nodes, func(a, b *NodeInfo) int { return strings.Compare(a.Name(), b.Name()) })
+}

@@ -1,0 +1,41 @@
+package profile
+
+import (
+	"fmt"
+
+	"github.com/capstan/capstan/internal/scheduler/framework"
+	"github.com/capstan/capstan/internal/scheduler/plugins/defaultpreemption"
+	"github.com/capstan/capstan/internal/scheduler/plugins/imagelocality"
+	"github.com/capstan/capstan/internal/scheduler/plugins/nodeaffinity"
+	"github.com/capstan/capstan/internal/scheduler/plugins/nodename"
+	"github.com/capstan/capstan/internal/scheduler/plugins/nodeports"
+	"github.com/capstan/capstan/internal/scheduler/plugins/noderesources"
+	"github.com/capstan/capstan/internal/scheduler/plugins/nodeunschedulable"
+	"github.com/capstan/capstan/internal/scheduler/plugins/tainttoleration"
+)
+
+// newInTreePlugin is the registry of in-tree plugins: the one place that
+// maps a plugin name to its constructor.
+func newInTreePlugin(name string, cfg *Config) (framework.Plugin, error) {
+	switch name {
+	case nodeunschedulable.Name:
+		return &nodeunschedulable.NodeUnschedulable{}, nil
+	case nodename.Name:
+		return &nodename.NodeName{}, nil
+	case tainttoleration.Name:
+		return &tainttoleration.TaintToleration{}, nil
+	case nodeaffinity.Name:
+		return &nodeaffinity.NodeAffinity{}, nil
+	case nodeports.Name:
+		return &nodeports.NodePorts{}, nil
+	case noderesources.FitName:
+		return noderesources.NewFit(cfg.NodeResourcesFit)
+	case noderesources.BalancedName:
+		return noderesources.NewBalancedAllocation(cfg.BalancedAllocationResources), nil
+	case imagelocality.Name:
+		return &imagelocality.ImageLocality{}, nil
+	case defaultpreemption.Name:
+		return &defaultpreemption.DefaultPreemption{}, nil
+	}
+	return nil, fmt.Errorf("unknown plugin %q", name)
+}

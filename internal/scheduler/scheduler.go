@@ -1,0 +1,222 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	v1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/clock"
+
+	schedcache "github.com/capstan/capstan/internal/scheduler/cache"
+	"github.com/capstan/capstan/internal/scheduler/framework"
+	"github.com/capstan/capstan/internal/scheduler/profile"
+	"github.com/capstan/capstan/internal/scheduler/queue"
+)
+
+// ProfileConfig is the scheduling profile: plugins, weights, arguments.
+type ProfileConfig = profile.Config
+
+// DefaultProfile returns upstream's default profile.
+func DefaultProfile() ProfileConfig { return profile.Default() }
+
+// Config configures the scheduler.
+type Config struct {
+	RestConfig *rest.Config
+	Log        *slog.Logger
+	// Identity is the leader-election holder identity.
+	Identity string
+	// Profile is the plugin set; a zero Profile means DefaultProfile().
+	Profile ProfileConfig
+	// LeaderElect runs under the Lease kube-system/kube-scheduler
+	// (15s/10s/2s as upstream); false schedules right away.
+	LeaderElect bool
+	// Clock drives backoff and flush timers; nil is the real clock.
+	Clock clock.WithTicker
+	// MaxConcurrentBinds bounds in-flight bind calls; 0 means 32.
+	MaxConcurrentBinds int
+	// EventsQPS rate-limits event writes (burst twice as much); 0 means 50,
+	// upstream's client default. client-go writes each event on a goroutine
+	// of its own, so without a limit a burst of pods floods the API server
+	// with event writes and slows the binds down.
+	EventsQPS float32
+}
+
+// Run schedules until ctx ends, under leader election when cfg.LeaderElect.
+func Run(ctx context.Context, cfg Config) error {
+	if !cfg.LeaderElect {
+		s, err := New(cfg)
+		if err != nil {
+			return err
+		}
+		return s.Run(ctx)
+	}
+	return runLeaderElected(ctx, cfg)
+}
+
+// Scheduler is one running scheduler (one leadership term).
+type Scheduler struct {
+	log         *slog.Logger
+	client      kubernetes.Interface
+	informers   informers.SharedInformerFactory
+	cache       *schedcache.Cache
+	queue       *queue.Queue
+	algo        *framework.Algorithm
+	name        string
+	broadcaster events.EventBroadcaster
+	recorder    events.EventRecorder
+	bindSlots   chan struct{}
+	// bindCall posts a Binding; tests wrap it to inject failures.
+	bindCall func(ctx context.Context, b *v1.Binding) error
+	async    sync.WaitGroup
+	bound    atomic.Int64
+}
+
+// Bound returns how many binds this scheduler completed.
+func (s *Scheduler) Bound() int64 { return s.bound.Load() }
+
+// QueuedWhere tells which sub-queue holds the pod namespace/name: "active",
+// "backoff", "unschedulable", "inflight", or "" if the queue does not hold it.
+func (s *Scheduler) QueuedWhere(key string) string { return s.queue.Where(key) }
+
+// New builds a scheduler; nothing runs until Run.
+func New(cfg Config) (*Scheduler, error) {
+	if cfg.RestConfig == nil {
+		return nil, errors.New("scheduler: no RestConfig")
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Profile.Plugins == nil {
+		cfg.Profile = DefaultProfile()
+	}
+	if cfg.Profile.SchedulerName == "" {
+		cfg.Profile.SchedulerName = profile.DefaultSchedulerName
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.RealClock{}
+	}
+	if cfg.MaxConcurrentBinds <= 0 {
+		cfg.MaxConcurrentBinds = 32
+	}
+	if cfg.EventsQPS <= 0 {
+		cfg.EventsQPS = 50
+	}
+	fw, err := profile.Build(cfg.Profile)
+	if err != nil {
+		return nil, fmt.Errorf("build scheduling profile: %w", err)
+	}
+	restConfig := rest.CopyConfig(cfg.RestConfig)
+	if restConfig.ContentType == "" {
+		// As upstream's componentconfig default: protobuf, JSON accepted.
+		restConfig.ContentType = "application/vnd.kubernetes.protobuf"
+		restConfig.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
+	}
+	client, err := kubernetes.NewForConfig(restConfig)
+	if err != nil {
+		return nil, fmt.Errorf("build client: %w", err)
+	}
+	evConfig := rest.CopyConfig(restConfig)
+	evConfig.QPS, evConfig.Burst, evConfig.RateLimiter = cfg.EventsQPS, int(2*cfg.EventsQPS), nil
+	evClient, err := kubernetes.NewForConfig(evConfig)
+	if err != nil {
+		return nil, fmt.Errorf("build events client: %w", err)
+	}
+	b := events.NewBroadcaster(&events.EventSinkImpl{Interface: evClient.EventsV1()})
+	s := &Scheduler{
+		log:         cfg.Log,
+		client:      client,
+		informers:   informers.NewSharedInformerFactory(client, 0),
+		cache:       schedcache.New(),
+		queue:       queue.New(queue.Options{Clock: cfg.Clock}),
+		algo:        framework.NewAlgorithm(fw, cfg.Profile.PercentageOfNodesToScore, runtime.GOMAXPROCS(0)),
+		name:        cfg.Profile.SchedulerName,
+		broadcaster: b,
+		recorder:    b.NewRecorder(scheme.Scheme, cfg.Profile.SchedulerName),
+		bindSlots:   make(chan struct{}, cfg.MaxConcurrentBinds),
+	}
+	s.bindCall = func(ctx context.Context, b *v1.Binding) error {
+		return client.CoreV1().Pods(b.Namespace).Bind(ctx, b, metav1.CreateOptions{})
+	}
+	return s, nil
+}
+
+// Run starts the informers, waits for their caches, and schedules until ctx
+// ends; it returns after every bind and status write it started.
+func (s *Scheduler) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if err := s.broadcaster.StartRecordingToSinkWithContext(ctx); err != nil {
+		return fmt.Errorf("start event recording: %w", err)
+	}
+	defer s.broadcaster.Shutdown()
+	if err := s.addHandlers(); err != nil {
+		return err
+	}
+	s.informers.Start(ctx.Done())
+	defer s.informers.Shutdown()
+	for typ, ok := range s.informers.WaitForCacheSync(ctx.Done()) {
+		if !ok {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("sync informer cache for %v", typ)
+		}
+	}
+	s.log.Info("scheduler started", "scheduler", s.name)
+	var wg sync.WaitGroup
+	wg.Go(func() { s.queue.Run(ctx) })
+	for ctx.Err() == nil {
+		if err := s.scheduleOne(ctx); err != nil {
+			if errors.Is(err, queue.ErrClosed) || ctx.Err() != nil {
+				break
+			}
+			s.log.Error("scheduling loop", "err", err)
+		}
+	}
+	s.queue.Close()
+	wg.Wait()
+	s.async.Wait()
+	return nil
+}
+
+// scheduleOne pops one pod, decides, assumes and starts the bind.
+func (s *Scheduler) scheduleOne(ctx context.Context) error {
+	qp, err := s.queue.Pop(ctx)
+	if err != nil {
+		return err
+	}
+	pod := qp.Pod
+	if pod.DeletionTimestamp != nil || pod.Spec.NodeName != "" || s.cache.IsAssumed(pod) {
+		s.queue.Done(qp)
+		return nil
+	}
+	start := time.Now()
+	res, err := s.algo.Schedule(ctx, pod, s.cache.Snapshot())
+	if err != nil {
+		s.fail(ctx, qp, err)
+		return nil
+	}
+	assumed := *pod // shallow: only spec.nodeName differs, the rest is shared read-only
+	assumed.Spec.NodeName = res.Node
+	if err := s.cache.AssumePod(&assumed); err != nil {
+		s.fail(ctx, qp, err)
+		return nil
+	}
+	s.log.Debug("pod assumed", "pod", qp.Key(), "node", res.Node, "evaluated", res.Evaluated,
+		"feasible", res.Feasible, "took", time.Since(start))
+	s.async.Add(1)
+	go s.bind(ctx, qp, &assumed)
+	return nil
+}
