@@ -16,6 +16,9 @@ func (s *Server) openAPIResources() []openapi.Resource {
 		}
 		or := openapi.Resource{GroupVersionKind: r.GVK, Resource: r.Plural, Namespaced: r.Namespaced, Verbs: r.Verbs()}
 		for _, sub := range r.Subresources {
+			if sub == "proxy" || kubeletPath(sub) != "" {
+				continue // connect subresources (streams to kubelets) carry no schema
+			}
 			gvk, verbs := r.subresourceInfo(sub)
 			or.Subresources = append(or.Subresources, openapi.Subresource{Name: sub, GroupVersionKind: gvk, Verbs: verbs})
 		}
