@@ -66,7 +66,7 @@ func (k *Kubelet) ensureImage(ctx context.Context, pod *v1.Pod, c *v1.Container,
 	}
 	k.event(pod, c, v1.EventTypeNormal, "Pulling", fmt.Sprintf("Pulling image %q", c.Image))
 	start := k.clock.Now()
-	_, err = k.images.PullImage(ctx, spec, nil, sb)
+	_, err = k.images.PullImage(ctx, spec, k.pullAuth(ctx, pod, c), sb)
 	if err != nil {
 		k.pullBackOff.Next(key, now)
 		k.setPullError(key, err.Error())
