@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 
+	"github.com/capstan/capstan/internal/leaderelect"
 	schedcache "github.com/capstan/capstan/internal/scheduler/cache"
 	"github.com/capstan/capstan/internal/scheduler/framework"
 	"github.com/capstan/capstan/internal/scheduler/profile"
@@ -62,7 +63,18 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 		return s.Run(ctx)
 	}
-	return runLeaderElected(ctx, cfg)
+	log := cfg.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	le := leaderelect.Config{RestConfig: cfg.RestConfig, Lease: "kube-scheduler", Identity: cfg.Identity, Log: log}
+	return leaderelect.Run(ctx, le, func(ctx context.Context) error {
+		s, err := New(cfg)
+		if err != nil {
+			return err
+		}
+		return s.Run(ctx)
+	})
 }
 
 // Scheduler is one running scheduler (one leadership term).

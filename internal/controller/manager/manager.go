@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"sync"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/informers"
@@ -17,10 +16,9 @@ import (
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/metadata/metadatainformer"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/leaderelection"
-	"k8s.io/client-go/tools/leaderelection/resourcelock"
 	"k8s.io/client-go/tools/record"
 
+	"github.com/capstan/capstan/internal/leaderelect"
 	"github.com/capstan/capstan/internal/pki"
 )
 
@@ -37,106 +35,15 @@ type Config struct {
 	NodeCIDRMaskSize int
 }
 
-// Leader election timings, as upstream's defaults.
-const (
-	leaseDuration = 15 * time.Second
-	renewDeadline = 10 * time.Second
-	retryPeriod   = 2 * time.Second
-	leaseName     = "kube-controller-manager"
-	leaseNS       = "kube-system"
-)
-
-// errLeadershipLost is returned when this manager stops being the leader
-// while its context is still live; the supervisor decides what follows.
-var errLeadershipLost = errors.New("leader election lost")
-
 // Run runs all controllers until ctx ends, under leader election on the Lease
-// kube-system/kube-controller-manager (client-go leaderelection, LeaseLock;
-// lease 15s, renew 10s, retry 2s as upstream). Returns when ctx is done.
+// kube-system/kube-controller-manager. It returns nil when ctx is done.
 func Run(ctx context.Context, cfg Config) error {
 	return run(ctx, cfg, inTree)
 }
 
 func run(ctx context.Context, cfg Config, reg registry) error {
-	if cfg.Identity == "" {
-		return errors.New("controller manager: empty leader-election identity")
-	}
-	leConfig := rest.CopyConfig(cfg.RestConfig)
-	leConfig.Timeout = renewDeadline
-	leClient, err := kubernetes.NewForConfig(leConfig)
-	if err != nil {
-		return fmt.Errorf("build leader-election client: %w", err)
-	}
-	lock, err := resourcelock.New(resourcelock.LeasesResourceLock, leaseNS, leaseName,
-		leClient.CoreV1(), leClient.CoordinationV1(), resourcelock.ResourceLockConfig{Identity: cfg.Identity})
-	if err != nil {
-		return fmt.Errorf("build lease lock: %w", err)
-	}
-	term := &leadershipTerm{}
-	le, err := leaderelection.NewLeaderElector(leaderelection.LeaderElectionConfig{
-		Lock:            lock,
-		LeaseDuration:   leaseDuration,
-		RenewDeadline:   renewDeadline,
-		RetryPeriod:     retryPeriod,
-		ReleaseOnCancel: true,
-		Name:            leaseName,
-		Callbacks: leaderelection.LeaderCallbacks{
-			OnStartedLeading: func(lctx context.Context) {
-				cfg.Log.Info("started leading", "identity", cfg.Identity)
-				term.run(func() error { return runControllers(lctx, cfg, reg) })
-			},
-			OnStoppedLeading: func() { cfg.Log.Info("stopped leading", "identity", cfg.Identity) },
-			OnNewLeader:      func(id string) { cfg.Log.Info("leader observed", "leader", id) },
-		},
-	})
-	if err != nil {
-		return fmt.Errorf("build leader elector: %w", err)
-	}
-	le.Run(ctx)
-	runErr := term.end()
-	if ctx.Err() != nil {
-		return nil
-	}
-	if runErr != nil {
-		return runErr
-	}
-	return errLeadershipLost
-}
-
-// leadershipTerm lets run wait for the controllers that the elector starts
-// in a goroutine of its own, so Run never returns while they still work.
-type leadershipTerm struct {
-	mu    sync.Mutex
-	ended bool
-	wg    sync.WaitGroup
-	err   error
-}
-
-// run runs f unless the term already ended.
-func (t *leadershipTerm) run(f func() error) {
-	t.mu.Lock()
-	if t.ended {
-		t.mu.Unlock()
-		return
-	}
-	t.wg.Add(1)
-	t.mu.Unlock()
-	defer t.wg.Done()
-	err := f()
-	t.mu.Lock()
-	t.err = err
-	t.mu.Unlock()
-}
-
-// end marks the term over, waits for f and returns its error.
-func (t *leadershipTerm) end() error {
-	t.mu.Lock()
-	t.ended = true
-	t.mu.Unlock()
-	t.wg.Wait()
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.err
+	le := leaderelect.Config{RestConfig: cfg.RestConfig, Lease: "kube-controller-manager", Identity: cfg.Identity, Log: cfg.Log}
+	return leaderelect.Run(ctx, le, func(ctx context.Context) error { return runControllers(ctx, cfg, reg) })
 }
 
 // runControllers builds the controllers of one leadership term, starts the

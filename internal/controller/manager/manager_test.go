@@ -2,7 +2,6 @@ package manager
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"sync"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/capstan/capstan/internal/apiserver/apiservertest"
+	"github.com/capstan/capstan/internal/leaderelect"
 )
 
 // recorder is a registry whose only controller records which manager runs it.
@@ -86,7 +86,7 @@ func TestOnlyTheLeaderRunsControllers(t *testing.T) {
 		t.Fatalf("leader %q, running %v: %v", leader, rec.runningSet(), err)
 	}
 	// Hold for a retry period: the follower must not start.
-	time.Sleep(retryPeriod + 500*time.Millisecond)
+	time.Sleep(leaderelect.RetryPeriod + 500*time.Millisecond)
 	if running := rec.runningSet(); len(running) != 1 || running[0] != leader {
 		t.Fatalf("running %v, want only leader %s", running, leader)
 	}
@@ -109,30 +109,5 @@ func TestRunRejectsEmptyIdentity(t *testing.T) {
 	err := Run(context.Background(), Config{Log: slog.New(slog.DiscardHandler)})
 	if err == nil {
 		t.Fatal("Run with empty identity succeeded")
-	}
-}
-
-func TestLeadershipTermWaitsForControllers(t *testing.T) {
-	term := &leadershipTerm{}
-	started := make(chan struct{})
-	release := make(chan struct{})
-	boom := errors.New("boom")
-	go term.run(func() error { close(started); <-release; return boom })
-	<-started
-	done := make(chan error)
-	go func() { done <- term.end() }()
-	select {
-	case <-done:
-		t.Fatal("end returned while the controllers still ran")
-	case <-time.After(50 * time.Millisecond):
-	}
-	close(release)
-	if err := <-done; !errors.Is(err, boom) {
-		t.Fatalf("end() = %v, want boom", err)
-	}
-	ran := false
-	term.run(func() error { ran = true; return nil })
-	if ran {
-		t.Fatal("run after end started controllers")
 	}
 }
