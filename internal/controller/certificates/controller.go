@@ -17,6 +17,8 @@ import (
 	"k8s.io/utils/clock"
 
 	"github.com/capstan/capstan/internal/pki"
+
+	"github.com/capstan/capstan/internal/controller/worker"
 )
 
 // Options configure a Controller.
@@ -64,33 +66,7 @@ func New(o Options) (*Controller, error) {
 
 // Run processes CSRs until ctx ends.
 func (c *Controller) Run(ctx context.Context, workers int) error {
-	defer c.queue.ShutDown()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced) {
-		return nil
-	}
-	for range workers {
-		go func() {
-			for c.next(ctx) {
-			}
-		}()
-	}
-	<-ctx.Done()
-	return nil
-}
-
-func (c *Controller) next(ctx context.Context) bool {
-	name, quit := c.queue.Get()
-	if quit {
-		return false
-	}
-	defer c.queue.Done(name)
-	if err := c.sync(ctx, name); err != nil && ctx.Err() == nil {
-		c.opts.Log.Info("certificate signing request retry", "csr", name, "err", err)
-		c.queue.AddRateLimited(name)
-		return true
-	}
-	c.queue.Forget(name)
-	return true
+	return worker.Run(ctx, c.queue, workers, []cache.InformerSynced{c.synced}, c.opts.Log, c.sync)
 }
 
 func (c *Controller) sync(ctx context.Context, name string) error {

@@ -24,6 +24,8 @@ import (
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
+
+	"github.com/capstan/capstan/internal/controller/worker"
 )
 
 // Options configures a Controller.
@@ -140,33 +142,13 @@ func (c *Controller) podChanged(obj any) {
 // worker) until ctx ends. The informers must be started by the caller.
 func (c *Controller) Run(ctx context.Context, workers int) error {
 	defer c.stopEvents()
-	defer c.queue.ShutDown()
 	defer c.stale.ShutDown()
 	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
+		c.queue.ShutDown()
 		return nil
 	}
-	for range workers {
-		go process(ctx, c.log, c.queue, c.sync)
-	}
-	go process(ctx, c.log, c.stale, c.syncStale)
-	<-ctx.Done()
-	return nil
-}
-
-func process(ctx context.Context, log *slog.Logger, q workqueue.TypedRateLimitingInterface[string], sync func(context.Context, string) error) {
-	for {
-		key, quit := q.Get()
-		if quit {
-			return
-		}
-		if err := sync(ctx, key); err != nil && ctx.Err() == nil {
-			log.Info("disruption sync retry", "key", key, "err", err)
-			q.AddRateLimited(key)
-		} else {
-			q.Forget(key)
-		}
-		q.Done(key)
-	}
+	go worker.Process(ctx, c.stale, c.log, c.syncStale)
+	return worker.Run(ctx, c.queue, workers, nil, c.log, c.sync)
 }
 
 // sync recomputes one budget's status.

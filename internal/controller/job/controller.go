@@ -23,6 +23,8 @@ import (
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
+
+	"github.com/capstan/capstan/internal/controller/worker"
 )
 
 // Options configures a Controller.
@@ -101,38 +103,11 @@ func New(o Options) (*Controller, error) {
 // Run syncs Jobs with workers goroutines until ctx ends. The informers must
 // be started by the caller.
 func (c *Controller) Run(ctx context.Context, workers int) error {
-	defer c.queue.ShutDown()
 	if c.broadcaster != nil {
 		c.broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: c.client.CoreV1().Events("")})
 		defer c.broadcaster.Shutdown()
 	}
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
-		return nil
-	}
-	for i := 0; i < workers; i++ {
-		go c.worker(ctx)
-	}
-	<-ctx.Done()
-	return nil
-}
-
-func (c *Controller) worker(ctx context.Context) {
-	for {
-		key, quit := c.queue.Get()
-		if quit {
-			return
-		}
-		err := c.sync(ctx, key)
-		switch {
-		case err == nil:
-			c.queue.Forget(key)
-		case ctx.Err() != nil:
-		default:
-			c.log.Info("job sync failed, will retry", "job", key, "err", err)
-			c.queue.AddRateLimited(key)
-		}
-		c.queue.Done(key)
-	}
+	return worker.Run(ctx, c.queue, workers, c.synced, c.log, c.sync)
 }
 
 func (c *Controller) enqueueJob(obj any) {

@@ -16,6 +16,7 @@ import (
 	"github.com/capstan/capstan/internal/controller/certificates"
 	"github.com/capstan/capstan/internal/controller/cronjob"
 	"github.com/capstan/capstan/internal/controller/daemonset"
+	"github.com/capstan/capstan/internal/controller/deployment"
 	"github.com/capstan/capstan/internal/controller/disruption"
 	"github.com/capstan/capstan/internal/controller/garbagecollector"
 	"github.com/capstan/capstan/internal/controller/job"
@@ -23,6 +24,7 @@ import (
 	"github.com/capstan/capstan/internal/controller/nodeipam"
 	"github.com/capstan/capstan/internal/controller/nodelifecycle"
 	"github.com/capstan/capstan/internal/controller/podgc"
+	"github.com/capstan/capstan/internal/controller/replicaset"
 	"github.com/capstan/capstan/internal/controller/serviceaccount"
 	"github.com/capstan/capstan/internal/controller/statefulset"
 	"github.com/capstan/capstan/internal/controller/ttlafterfinished"
@@ -64,6 +66,7 @@ func inTree(cc controllerContext) ([]controller, error) {
 	builders := []builder{
 		namespaceController, garbageCollector, certificatesController, nodeIPAMController,
 		nodeLifecycleController, podGCController, serviceAccountController, disruptionController,
+		replicaSetController, replicationControllerController, deploymentController,
 		daemonSetController, statefulSetController, jobController, cronJobController, ttlAfterFinishedController,
 	}
 	var out []controller
@@ -160,6 +163,33 @@ func disruptionController(cc controllerContext) (controller, error) {
 		return controller{}, fmt.Errorf("build disruption controller: %w", err)
 	}
 	return runner("disruption", 1, c.Run), nil
+}
+
+func replicaSetController(cc controllerContext) (controller, error) {
+	c, err := replicaset.New(replicaset.Options{Log: cc.Log.With("controller", "replicaset"), Client: cc.Client,
+		Informers: cc.Informers, Recorder: cc.Recorder("replicaset-controller")})
+	if err != nil {
+		return controller{}, fmt.Errorf("build replicaset controller: %w", err)
+	}
+	return runner("replicaset", 5, c.Run), nil
+}
+
+func replicationControllerController(cc controllerContext) (controller, error) {
+	c, err := replicaset.NewForReplicationControllers(replicaset.Options{Log: cc.Log.With("controller", "replicationcontroller"),
+		Client: cc.Client, Informers: cc.Informers, Recorder: cc.Recorder("replication-controller")})
+	if err != nil {
+		return controller{}, fmt.Errorf("build replicationcontroller controller: %w", err)
+	}
+	return runner("replicationcontroller", 5, c.Run), nil
+}
+
+func deploymentController(cc controllerContext) (controller, error) {
+	c, err := deployment.New(deployment.Options{Log: cc.Log.With("controller", "deployment"), Client: cc.Client,
+		Informers: cc.Informers, Recorder: cc.Recorder("deployment-controller")})
+	if err != nil {
+		return controller{}, fmt.Errorf("build deployment controller: %w", err)
+	}
+	return runner("deployment", 5, c.Run), nil
 }
 
 func daemonSetController(cc controllerContext) (controller, error) {

@@ -2,7 +2,6 @@ package namespace
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -19,6 +18,8 @@ import (
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
+
+	"github.com/capstan/capstan/internal/controller/worker"
 )
 
 // Options configures a Controller.
@@ -43,8 +44,9 @@ type Controller struct {
 	now     func() time.Time
 }
 
-// errContentRemaining makes the queue retry a namespace with backoff.
-var errContentRemaining = errors.New("namespace content remaining")
+// errContentRemaining makes the queue retry a namespace with backoff,
+// quietly: waiting for content to go is expected.
+var errContentRemaining = fmt.Errorf("namespace content remaining: %w", worker.ErrRetry)
 
 // New builds a namespace controller and registers its informer handlers.
 func New(o Options) (*Controller, error) {
@@ -81,36 +83,7 @@ func New(o Options) (*Controller, error) {
 // Run processes terminating namespaces with workers goroutines until ctx
 // ends. The informer must be started by the caller.
 func (c *Controller) Run(ctx context.Context, workers int) error {
-	defer c.queue.ShutDown()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced) {
-		return nil
-	}
-	for i := 0; i < workers; i++ {
-		go c.worker(ctx)
-	}
-	<-ctx.Done()
-	return nil
-}
-
-func (c *Controller) worker(ctx context.Context) {
-	for {
-		name, quit := c.queue.Get()
-		if quit {
-			return
-		}
-		err := c.sync(ctx, name)
-		switch {
-		case err == nil:
-			c.queue.Forget(name)
-		case ctx.Err() != nil:
-		default:
-			if !errors.Is(err, errContentRemaining) {
-				c.log.Info("namespace deletion retry", "namespace", name, "err", err)
-			}
-			c.queue.AddRateLimited(name)
-		}
-		c.queue.Done(name)
-	}
+	return worker.Run(ctx, c.queue, workers, []cache.InformerSynced{c.synced}, c.log, c.sync)
 }
 
 // sync converges one namespace: while it is terminating and holds the

@@ -19,6 +19,8 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
+
+	"github.com/capstan/capstan/internal/controller/worker"
 )
 
 // Options configure a Controller.
@@ -105,12 +107,13 @@ func podCIDRs(n *corev1.Node) []string {
 // Run marks the ranges of existing nodes taken, then assigns ranges until
 // ctx ends. One worker: allocations are serial by design.
 func (c *Controller) Run(ctx context.Context) error {
-	defer c.queue.ShutDown()
 	if !cache.WaitForCacheSync(ctx.Done(), c.synced) {
+		c.queue.ShutDown()
 		return nil
 	}
 	nodes, err := c.lister.List(labels.Everything())
 	if err != nil {
+		c.queue.ShutDown()
 		return fmt.Errorf("list nodes: %w", err)
 	}
 	c.mu.Lock()
@@ -122,27 +125,7 @@ func (c *Controller) Run(ctx context.Context) error {
 		}
 	}
 	c.mu.Unlock()
-	go func() {
-		for c.next(ctx) {
-		}
-	}()
-	<-ctx.Done()
-	return nil
-}
-
-func (c *Controller) next(ctx context.Context) bool {
-	name, quit := c.queue.Get()
-	if quit {
-		return false
-	}
-	defer c.queue.Done(name)
-	if err := c.sync(ctx, name); err != nil && ctx.Err() == nil {
-		c.opts.Log.Warn("assign pod CIDR", "node", name, "err", err)
-		c.queue.AddRateLimited(name)
-		return true
-	}
-	c.queue.Forget(name)
-	return true
+	return worker.Run(ctx, c.queue, 1, nil, c.opts.Log, c.sync)
 }
 
 func (c *Controller) sync(ctx context.Context, name string) error {

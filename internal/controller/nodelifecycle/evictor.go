@@ -14,6 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
+
+	"github.com/capstan/capstan/internal/controller/worker"
 )
 
 // Pod condition written before a taint-based eviction, as upstream.
@@ -99,19 +101,7 @@ func (e *evictor) scheduled(key string) (time.Time, bool) {
 }
 
 func (e *evictor) work(ctx context.Context) {
-	for {
-		key, quit := e.queue.Get()
-		if quit {
-			return
-		}
-		if err := e.sync(ctx, key); err != nil && ctx.Err() == nil {
-			e.c.log.Info("taint eviction retry", "pod", key, "err", err)
-			e.queue.AddRateLimited(key)
-		} else {
-			e.queue.Forget(key)
-		}
-		e.queue.Done(key)
-	}
+	worker.Process(ctx, e.queue, e.c.log, e.sync)
 }
 
 // sync decides one pod against its node's taints and evicts it when due.

@@ -15,6 +15,8 @@ import (
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
+
+	"github.com/capstan/capstan/internal/controller/worker"
 )
 
 // DefaultName is the ServiceAccount every namespace gets, as upstream.
@@ -95,31 +97,7 @@ func New(o Options) (*Controller, error) {
 // Run processes namespaces with workers goroutines until ctx ends. The
 // informers must be started by the caller.
 func (c *Controller) Run(ctx context.Context, workers int) error {
-	defer c.queue.ShutDown()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
-		return nil
-	}
-	for range workers {
-		go c.worker(ctx)
-	}
-	<-ctx.Done()
-	return nil
-}
-
-func (c *Controller) worker(ctx context.Context) {
-	for {
-		ns, quit := c.queue.Get()
-		if quit {
-			return
-		}
-		if err := c.sync(ctx, ns); err != nil && ctx.Err() == nil {
-			c.log.Info("service account sync retry", "namespace", ns, "err", err)
-			c.queue.AddRateLimited(ns)
-		} else {
-			c.queue.Forget(ns)
-		}
-		c.queue.Done(ns)
-	}
+	return worker.Run(ctx, c.queue, workers, c.synced, c.log, c.sync)
 }
 
 // sync creates the missing accounts of one namespace if it is active.

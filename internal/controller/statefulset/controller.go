@@ -21,6 +21,8 @@ import (
 	"k8s.io/utils/clock"
 
 	"github.com/capstan/capstan/internal/controller/history"
+
+	"github.com/capstan/capstan/internal/controller/worker"
 )
 
 // Options configures a Controller.
@@ -103,38 +105,11 @@ func New(o Options) (*Controller, error) {
 // Run syncs StatefulSets with workers goroutines until ctx ends. The
 // informer factory must be started by the caller.
 func (c *Controller) Run(ctx context.Context, workers int) error {
-	defer c.queue.ShutDown()
 	if c.broadcaster != nil {
 		c.broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: c.client.CoreV1().Events("")})
 		defer c.broadcaster.Shutdown()
 	}
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
-		return nil
-	}
-	for range workers {
-		go c.worker(ctx)
-	}
-	<-ctx.Done()
-	return nil
-}
-
-func (c *Controller) worker(ctx context.Context) {
-	for {
-		key, quit := c.queue.Get()
-		if quit {
-			return
-		}
-		err := c.sync(ctx, key)
-		switch {
-		case err == nil:
-			c.queue.Forget(key)
-		case ctx.Err() != nil:
-		default:
-			c.log.Info("statefulset sync failed", "statefulset", key, "err", err)
-			c.queue.AddRateLimited(key)
-		}
-		c.queue.Done(key)
-	}
+	return worker.Run(ctx, c.queue, workers, c.synced, c.log, c.sync)
 }
 
 func (c *Controller) enqueue(obj any) {

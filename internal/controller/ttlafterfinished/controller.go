@@ -16,6 +16,8 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
+
+	"github.com/capstan/capstan/internal/controller/worker"
 )
 
 // Options configures a Controller.
@@ -70,34 +72,7 @@ func New(o Options) (*Controller, error) {
 // Run deletes expired Jobs with workers goroutines until ctx ends. The
 // informer must be started by the caller.
 func (c *Controller) Run(ctx context.Context, workers int) error {
-	defer c.queue.ShutDown()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced) {
-		return nil
-	}
-	for i := 0; i < workers; i++ {
-		go c.worker(ctx)
-	}
-	<-ctx.Done()
-	return nil
-}
-
-func (c *Controller) worker(ctx context.Context) {
-	for {
-		key, quit := c.queue.Get()
-		if quit {
-			return
-		}
-		err := c.sync(ctx, key)
-		switch {
-		case err == nil:
-			c.queue.Forget(key)
-		case ctx.Err() != nil:
-		default:
-			c.log.Info("ttl cleanup failed, will retry", "job", key, "err", err)
-			c.queue.AddRateLimited(key)
-		}
-		c.queue.Done(key)
-	}
+	return worker.Run(ctx, c.queue, workers, []cache.InformerSynced{c.synced}, c.log, c.sync)
 }
 
 // sync deletes the Job at key if it has expired, checking the live object
