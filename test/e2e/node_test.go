@@ -30,9 +30,10 @@ func podNetwork() string {
 // agentDir is where the server's own node keeps its state.
 func (c *cluster) agentDir() string { return filepath.Join(c.dataDir, "agent") }
 
-// removePods deletes every pod and waits until the kubelet has removed
-// them (sandboxes, network, volumes), so stopping the server leaves no
-// containers behind; then the bridge goes when the server has stopped.
+// removePods deletes every workload and pod and waits until the kubelet
+// has removed them (sandboxes, network, volumes), so stopping the server
+// leaves no containers behind; then the bridge goes when the server has
+// stopped. Workloads go first, or their controllers would replace the pods.
 func (c *cluster) removePods() {
 	select {
 	case <-c.exited:
@@ -40,8 +41,13 @@ func (c *cluster) removePods() {
 	default:
 	}
 	k := &kubectl{t: c.t, cluster: c, version: "1.33", path: filepath.Join(kubectlDir, "kubectl.1.33"), kubeconfig: c.kubeconfig, home: c.t.TempDir()}
-	if r := k.run("delete", "pods", "--all", "--all-namespaces", "--grace-period=1", "--timeout=90s"); r.err != nil {
-		c.t.Errorf("remove pods before stopping: %v: %s", r.err, r.stderr)
+	for _, args := range [][]string{
+		{"delete", "cronjobs,jobs,deployments,replicasets,replicationcontrollers,statefulsets,daemonsets", "--all", "--all-namespaces", "--cascade=foreground", "--timeout=90s"},
+		{"delete", "pods", "--all", "--all-namespaces", "--grace-period=1", "--timeout=90s"},
+	} {
+		if r := k.run(args...); r.err != nil {
+			c.t.Errorf("clean up before stopping: kubectl %s: %v: %s", strings.Join(args, " "), r.err, r.stderr)
+		}
 	}
 	bridge := containerd.NamesForConfDir(filepath.Join(c.agentDir(), "cni", "net.d")).Bridge
 	c.t.Cleanup(func() {
