@@ -12,7 +12,10 @@ import (
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
@@ -153,4 +156,76 @@ func rssMB(t testing.TB, pid int) (rss, anon float64) {
 		return 0
 	}
 	return mb("VmRSS"), mb("RssAnon")
+}
+
+// BenchmarkDeploymentTo5000 scales a Deployment from 0 to 5,000 replicas on
+// 100 fake nodes (no kubelets) in a real `capstan server`, and reports the
+// time until every pod exists and until every pod is bound, and the server's
+// RSS with the 5,000 pods (control plane only: etcd, API server,
+// controllers, scheduler in one process).
+// Run: go test -run X -bench DeploymentTo5000 -benchtime 1x ./test/e2e
+func BenchmarkDeploymentTo5000(b *testing.B) {
+	const replicas, nodes = 5000, 100
+	for range b.N {
+		c := startCluster(b, serverOptions{})
+		cs := clientFor(b, c)
+		ctx := context.Background()
+		for i := range nodes {
+			n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("fake-%d", i)}}
+			n, err := cs.CoreV1().Nodes().Create(ctx, n, metav1.CreateOptions{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			n.Status.Capacity = corev1.ResourceList{"cpu": resource.MustParse("32"), "memory": resource.MustParse("256Gi"), "pods": resource.MustParse("110")}
+			n.Status.Allocatable = n.Status.Capacity
+			n.Status.Conditions = []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue, LastHeartbeatTime: metav1.Now()}}
+			if _, err := cs.CoreV1().Nodes().UpdateStatus(ctx, n, metav1.UpdateOptions{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		labels := map[string]string{"app": "scale"}
+		d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "scale"}, Spec: appsv1.DeploymentSpec{
+			Replicas: new(int32(0)), Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: corev1.PodSpec{
+				Containers: []corev1.Container{{Name: "c", Image: "busybox", Resources: corev1.ResourceRequirements{
+					Requests: corev1.ResourceList{"cpu": resource.MustParse("10m"), "memory": resource.MustParse("16Mi")}}}}}}}}
+		if _, err := cs.AppsV1().Deployments("default").Create(ctx, d, metav1.CreateOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		if _, err := cs.AppsV1().Deployments("default").UpdateScale(ctx, "scale", &autoscalingv1.Scale{
+			ObjectMeta: metav1.ObjectMeta{Name: "scale", Namespace: "default"}, Spec: autoscalingv1.ScaleSpec{Replicas: replicas}}, metav1.UpdateOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		var created, bound time.Duration
+		err := eventually(ctx, 10*time.Minute, func() error {
+			list, err := cs.CoreV1().Pods("default").List(ctx, metav1.ListOptions{ResourceVersion: "0"})
+			if err != nil {
+				return err
+			}
+			n := 0
+			for _, p := range list.Items {
+				if p.Spec.NodeName != "" {
+					n++
+				}
+			}
+			if created == 0 && len(list.Items) >= replicas {
+				created = time.Since(start)
+			}
+			if n < replicas {
+				return fmt.Errorf("%d pods, %d bound", len(list.Items), n)
+			}
+			bound = time.Since(start)
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(created.Seconds(), "s-all-created")
+		b.ReportMetric(bound.Seconds(), "s-all-bound")
+		rss, anon := rssMB(b, c.cmd.Process.Pid)
+		b.ReportMetric(rss, "MB-server-5000pods")
+		b.ReportMetric(anon, "MB-anon-server-5000pods")
+		c.cleanup()
+	}
 }
