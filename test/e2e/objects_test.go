@@ -79,7 +79,8 @@ func TestDescribeWithEvents(t *testing.T) {
 	c := startCluster(t, serverOptions{})
 	forEachKubectl(t, c, func(t *testing.T, k *kubectl) {
 		ns := k.namespace("e2e-describe")
-		k.okIn(deploymentYAML(ns, "web", "nginx:1.25"), "apply", "-f", "-")
+		// No replicas: no controller event can race with the one created here.
+		k.okIn(strings.Replace(deploymentYAML(ns, "web", "nginx:1.25"), "replicas: 1", "replicas: 0", 1), "apply", "-f", "-")
 		before := k.ok("-n", ns, "describe", "deployment", "web")
 		if !regexp.MustCompile(`\nEvents:\s+<none>\n$`).MatchString(before) {
 			t.Errorf("describe without events must end with Events: <none>:\n%s", before)
@@ -94,7 +95,7 @@ func TestDescribeWithEvents(t *testing.T) {
 			}
 		}
 		wantContains(t, "describe", out, "Name:                   web\n", "Namespace:              "+ns+"\n",
-			"Selector:               app=web\n", "Replicas:               1 desired | 0 updated | 0 total | 0 available | 0 unavailable\n")
+			"Selector:               app=web\n", "Replicas:               0 desired | 0 updated | 0 total | 0 available | 0 unavailable\n")
 		events := out[strings.Index(out, "\nEvents:")+1:]
 		rows := fields(events)
 		if len(rows) != 4 {
