@@ -59,6 +59,9 @@ func (c *cluster) removePods() {
 	})
 }
 
+// busyboxV2 is the busybox image under a second tag, to roll out to.
+const busyboxV2 = "capstan.local/test/busybox:2"
+
 // startNode starts a server with its own node, waits for the node to be
 // Ready and imports the busybox test image.
 func startNode(t testing.TB) *cluster {
@@ -76,15 +79,18 @@ func startNode(t testing.TB) *cluster {
 		t.Fatalf("node %s never registered: %v", c.nodeName, err)
 	}
 	k.ok("wait", "--for=condition=Ready", "node/"+c.nodeName, "--timeout=60s")
-	img, err := images.BuildBusybox(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
+	dir := t.TempDir()
+	for _, ref := range []string{images.BusyboxRef, busyboxV2} {
+		img, err := images.BuildBusyboxAs(dir, ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(os.Getenv(binaryEnv), "images", "import", "--data-dir", c.agentDir(), img.Tar).CombinedOutput()
+		if err != nil {
+			t.Fatalf("capstan images import: %v: %s", err, out)
+		}
+		wantContains(t, "images import", string(out), ref)
 	}
-	out, err := exec.Command(os.Getenv(binaryEnv), "images", "import", "--data-dir", c.agentDir(), img.Tar).CombinedOutput()
-	if err != nil {
-		t.Fatalf("capstan images import: %v: %s", err, out)
-	}
-	wantContains(t, "images import", string(out), images.BusyboxRef)
 	return c
 }
 

@@ -65,16 +65,26 @@ spec:
         image: capstan.local/test/busybox:1
         imagePullPolicy: Never
         command: ["sleep", "3600"]
-        env: [{name: VERSION, value: "1"}]
 `, "apply", "-n", ns, "-f", "-")
 		k.ok("rollout", "status", "-n", ns, "deployment/web", "--timeout=120s")
-		k.ok("set", "env", "-n", ns, "deployment/web", "VERSION=2")
+		k.ok("set", "image", "-n", ns, "deployment/web", "main="+busyboxV2)
 		k.ok("rollout", "status", "-n", ns, "deployment/web", "--timeout=120s")
+		// Old pods may still be terminating right after the rollout.
+		err := eventually(context.Background(), 30*time.Second, func() error {
+			got := k.ok("get", "pods", "-n", ns, "-l", "app=web", "-o", `jsonpath={range .items[*]}{.spec.containers[0].image}{"\n"}{end}`)
+			if got != busyboxV2+"\n"+busyboxV2+"\n" {
+				return fmt.Errorf("pod images %q", got)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("after the rollout: %v", err)
+		}
 		history := k.ok("rollout", "history", "-n", ns, "deployment/web")
 		wantContains(t, "rollout history", history, "1 ", "2 ")
 		k.ok("rollout", "undo", "-n", ns, "deployment/web")
 		k.ok("rollout", "status", "-n", ns, "deployment/web", "--timeout=120s")
-		wantEqual(t, "template after undo", k.ok("get", "deployment", "-n", ns, "web", "-o", "jsonpath={.spec.template.spec.containers[0].env[0].value}"), "1")
+		wantEqual(t, "image after undo", k.ok("get", "deployment", "-n", ns, "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}"), "capstan.local/test/busybox:1")
 		k.ok("scale", "-n", ns, "deployment/web", "--replicas=3")
 		k.ok("rollout", "status", "-n", ns, "deployment/web", "--timeout=120s")
 		wantEqual(t, "ready replicas", k.ok("get", "deployment", "-n", ns, "web", "-o", "jsonpath={.status.readyReplicas}"), "3")

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	kimages "github.com/capstan/capstan/internal/kubelet/images"
 )
@@ -39,7 +40,11 @@ func BusyboxApplets() []string {
 // BuildBusybox writes the busybox image into dir: /bin/busybox from the host
 // (it must be statically linked, as Debian's busybox-static is), symlinks for
 // BusyboxApplets, /etc/passwd and /etc/group, and /tmp; entrypoint /bin/sh.
-func BuildBusybox(dir string) (Image, error) {
+func BuildBusybox(dir string) (Image, error) { return BuildBusyboxAs(dir, BusyboxRef) }
+
+// BuildBusyboxAs writes the busybox image under another reference (e.g. a
+// second tag to roll a Deployment to).
+func BuildBusyboxAs(dir, ref string) (Image, error) {
 	bin, err := os.ReadFile(BusyboxPath)
 	if err != nil {
 		return Image{}, fmt.Errorf("busybox test image: %w (apt-get install busybox-static)", err)
@@ -55,7 +60,8 @@ func BuildBusybox(dir string) (Image, error) {
 	for _, a := range BusyboxApplets() {
 		files = append(files, kimages.File{Path: "bin/" + a, Symlink: "busybox"})
 	}
-	return writeImage(dir, "busybox.tar", BusyboxRef, files, []string{"/bin/sh"})
+	name := strings.NewReplacer("/", "_", ":", "_").Replace(ref) + ".tar"
+	return writeImage(dir, name, ref, files, []string{"/bin/sh"})
 }
 
 // BuildServer compiles server/ (static, CGO_ENABLED=0) and writes the server
