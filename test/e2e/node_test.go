@@ -135,6 +135,17 @@ func TestPodsOnRealNode(t *testing.T) {
 		if r.err == nil || !strings.Contains(r.stderr, "command terminated with exit code 3") {
 			t.Errorf("exec exit code: %v %q", r.err, r.stderr)
 		}
+		local := filepath.Join(t.TempDir(), "payload.txt")
+		if err := os.WriteFile(local, []byte("copied through exec and tar\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		k.ok("cp", local, ns+"/"+name+":/tmp/payload.txt")
+		wantEqual(t, "kubectl cp into the pod", k.ok("exec", "-n", ns, name, "--", "cat", "/tmp/payload.txt"), "copied through exec and tar\n")
+		back := filepath.Join(t.TempDir(), "back.txt")
+		k.ok("cp", ns+"/"+name+":/tmp/payload.txt", back)
+		if b, err := os.ReadFile(back); err != nil || string(b) != "copied through exec and tar\n" {
+			t.Errorf("kubectl cp out of the pod: %q %v", b, err)
+		}
 		ip := strings.TrimSpace(k.ok("get", "pod", "-n", ns, name, "-o", "jsonpath={.status.podIP}"))
 		wantContains(t, "pod IP in the pod network", ip, "10.")
 		k.ok("delete", "pod", "-n", ns, name, "--timeout=60s")

@@ -34,7 +34,7 @@ const BusyboxPath = "/bin/busybox"
 func BusyboxApplets() []string {
 	return []string{"sh", "sleep", "cat", "nc", "httpd", "ls", "echo", "env", "true", "false", "test",
 		"mkdir", "rm", "touch", "grep", "head", "tail", "ps", "kill", "id", "hostname", "date",
-		"printf", "wc", "mount", "df", "stat", "sed", "tee", "ip", "nslookup", "wget"}
+		"printf", "wc", "mount", "df", "stat", "sed", "tee", "ip", "nslookup", "wget", "tar"}
 }
 
 // BuildBusybox writes the busybox image into dir: /bin/busybox from the host
