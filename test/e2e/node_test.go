@@ -129,6 +129,16 @@ func TestPodsOnRealNode(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		for _, stream := range [][]string{{"logs", "-f", "--tail=1"}, {"attach"}} {
+			// Both stream until stopped: the counter prints five lines a second.
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			cmd := k.command(ctx, append(append([]string{}, stream...), "-n", ns, name)...)
+			out, _ := cmd.Output()
+			cancel()
+			if n := strings.Count(string(out), "line "); n < 3 {
+				t.Errorf("kubectl %s streamed %d lines in 3s, want several:\n%s", stream[0], n, out)
+			}
+		}
 		wantEqual(t, "exec", k.ok("exec", "-n", ns, name, "--", "sh", "-c", "echo $HOSTNAME"), name+"\n")
 		wantEqual(t, "exec with stdin", k.okIn("from stdin\n", "exec", "-i", "-n", ns, name, "--", "cat"), "from stdin\n")
 		r := k.run("exec", "-n", ns, name, "--", "sh", "-c", "exit 3")
