@@ -24,6 +24,7 @@ func nodeFlags(f *pflag.FlagSet, cfg *agent.Config) {
 	f.StringVar(&cfg.NodeIP, "node-ip", "", "address of this node (default: the address of the default-route interface)")
 	f.StringVar(&cfg.ContainerRuntimeEndpoint, "container-runtime-endpoint", "", "CRI socket of an existing runtime (default: start containerd)")
 	f.IntVar(&cfg.KubeletPort, "kubelet-port", 10250, "port of the kubelet API")
+	f.StringVar(&cfg.ProxyTable, "proxy-table", "capstan-proxy", "nftables table of the service proxy (one per node on a machine)")
 }
 
 func newAgentCommand() *cobra.Command {
@@ -70,6 +71,7 @@ func newAgentCommand() *cobra.Command {
 	f.StringVar(&token, "token", "", "join token from `capstan token create`")
 	f.StringVar(&cfg.DataDir, "data-dir", defaultAgentDataDir, "directory for containerd, pods, logs and the node's certificates")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log debug messages")
+	f.StringVar(&cfg.ClusterCIDR, "cluster-cidr", "10.42.0.0/16", "the cluster's pod network (as given to the server)")
 	nodeFlags(f, &cfg)
 	return cmd
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/capstan/capstan/internal/kubelet/prober"
 	kubeletserver "github.com/capstan/capstan/internal/kubelet/server"
 	"github.com/capstan/capstan/internal/kubelet/volume"
+	"github.com/capstan/capstan/internal/proxy"
 )
 
 // Config configures the node agent.
@@ -52,7 +53,13 @@ type Config struct {
 	ClusterDomain string
 	// KubeletVersion is reported in the Node's nodeInfo.
 	KubeletVersion string
-	Log            *slog.Logger
+	// ClusterCIDR is the pod network (default 10.42.0.0/16): traffic from
+	// outside it to a Service is masqueraded.
+	ClusterCIDR string
+	// ProxyTable names the service proxy's nftables table (default
+	// capstan-proxy); nodes sharing a network namespace need their own.
+	ProxyTable string
+	Log        *slog.Logger
 }
 
 // Run runs the node agent until ctx ends.
@@ -60,6 +67,9 @@ func Run(ctx context.Context, cfg Config) error {
 	log := cfg.Log
 	if cfg.KubeletPort == 0 {
 		cfg.KubeletPort = 10250
+	}
+	if cfg.ClusterCIDR == "" {
+		cfg.ClusterCIDR = "10.42.0.0/16"
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
@@ -151,6 +161,10 @@ func Run(ctx context.Context, cfg Config) error {
 		return nil
 	})
 	run("kubelet", k.Run)
+	run("service proxy", func(ctx context.Context) error {
+		return proxy.Run(ctx, proxy.Options{Client: client, NodeName: cfg.NodeName, NodeIPs: []net.IP{net.ParseIP(cfg.NodeIP)},
+			Log: log.With("component", "proxy"), ClusterCIDR: cfg.ClusterCIDR, Table: cfg.ProxyTable})
+	})
 	run("volumes", func(ctx context.Context) error { vols.Run(ctx); return nil })
 	run("probes", func(ctx context.Context) error { forwardProbes(ctx, probes.Updates(), updates); return nil })
 	run("kubelet API", func(ctx context.Context) error {

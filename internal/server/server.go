@@ -248,6 +248,9 @@ func runAgent(ctx context.Context, cfg Config, ca *pki.KeyPair, url string, log 
 		return err
 	}
 	ac.Credentials, ac.ControlPlane, ac.KubeletVersion = creds, true, Version().GitVersion
+	if ac.ClusterCIDR == "" {
+		ac.ClusterCIDR = cfg.ClusterCIDR
+	}
 	if ac.Log == nil {
 		ac.Log = log
 	}

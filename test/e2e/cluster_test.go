@@ -193,8 +193,8 @@ func launch(t testing.TB, opts serverOptions) (*cluster, error) {
 			return nil, err
 		}
 		c.nodeName = "e2e-" + strconv.Itoa(port)
-		args = append(args, "--node-name", c.nodeName, "--node-ip", "127.0.0.1",
-			"--kubelet-port", strconv.Itoa(kubeletPort), "--cluster-cidr", podNetwork())
+		args = append(args, "--node-name", c.nodeName, "--node-ip", "127.0.0.1", "--kubelet-port", strconv.Itoa(kubeletPort),
+			"--cluster-cidr", podNetwork(), "--proxy-table", "capstan-"+c.nodeName)
 	} else {
 		args = append(args, "--disable-agent")
 	}

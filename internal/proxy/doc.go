@@ -1,0 +1,15 @@
+// Package proxy is the service proxy: it turns Services and EndpointSlices
+// into an nftables ruleset (family ip, one table of its own) that gives each
+// Service its virtual IPs and node ports, as upstream kube-proxy's nftables
+// mode does.
+//
+// The ruleset is a pure function, Ruleset, of the Services, EndpointSlices
+// and node facts; Run is the thin shell around it: informers, a rate-limited
+// sync loop that applies the whole ruleset in one nftables transaction, and
+// removal of the table when it returns.
+//
+// It must not touch tables other than its own, must not read etcd or import
+// the API server's storage (it is a client of the API like any other), and
+// must not keep package-level state. IPv6 is not handled yet: IPv6 service
+// IPs and IPv6 EndpointSlices are ignored.
+package proxy

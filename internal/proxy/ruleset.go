@@ -1,0 +1,252 @@
+package proxy
+
+import (
+	"fmt"
+	"net"
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	"sigs.k8s.io/knftables"
+)
+
+// Names of the fixed objects of the table.
+const (
+	chainFilterInput        = "filter-input"
+	chainFilterForward      = "filter-forward"
+	chainFilterOutput       = "filter-output"
+	chainNATPrerouting      = "nat-prerouting"
+	chainNATOutput          = "nat-output"
+	chainNATPostrouting     = "nat-postrouting"
+	chainServices           = "services"
+	chainMasquerading       = "masquerading"
+	chainMarkForMasquerade  = "mark-for-masquerade"
+	chainServiceEPCheck     = "service-endpoints-check"
+	chainNodePortEPCheck    = "nodeport-endpoints-check"
+	chainReject             = "reject-chain"
+	mapServiceIPs           = "service-ips"
+	mapServiceNodePorts     = "service-nodeports"
+	mapNoEndpointServices   = "no-endpoint-services"
+	mapNoEndpointNodePorts  = "no-endpoint-nodeports"
+	setNodePortIPs          = "nodeport-ips"
+	masqueradeMark          = "0x4000"
+	filterPreDNATPriority   = knftables.BaseChainPriority("-110")
+	serviceProxyNameLabel   = "service.kubernetes.io/service-proxy-name"
+	defaultAffinityTimeoutS = 10800
+)
+
+// Config is the node-level input of Ruleset.
+type Config struct {
+	// NodeName selects the local endpoints (externalTrafficPolicy and
+	// internalTrafficPolicy Local).
+	NodeName string
+	// NodeIPs are the addresses NodePorts answer on; IPv6 entries are
+	// ignored. When there is no IPv4 address, NodePorts answer on every
+	// local address except 127.0.0.0/8.
+	NodeIPs []net.IP
+	// ClusterCIDR is the pod network. Traffic to a ClusterIP from outside it
+	// is masqueraded; nil means ClusterIP traffic is never masqueraded (only
+	// hairpin and external traffic are).
+	ClusterCIDR *net.IPNet
+}
+
+// Rules is a complete ruleset for the proxy's table. Objects carry no family
+// or table name; the knftables.Interface they are applied with supplies both.
+// Chains, Sets and Maps hold every object the table must contain; Rules and
+// Elements hold their whole contents. AffinitySets names the sets whose
+// elements are written by the packet path (session affinity), which a sync
+// must keep rather than flush.
+type Rules struct {
+	Chains       []*knftables.Chain
+	Sets         []*knftables.Set
+	Maps         []*knftables.Map
+	Rules        []*knftables.Rule
+	Elements     []*knftables.Element
+	AffinitySets map[string]bool
+}
+
+// Ruleset computes the table contents for a snapshot of Services and
+// EndpointSlices. It reads its arguments and never modifies them; the output
+// depends only on the input (sorted, no randomness), so it can be compared
+// with expected text.
+func Ruleset(cfg Config, services []*corev1.Service, slices []*discoveryv1.EndpointSlice) *Rules {
+	b := &builder{cfg: cfg, rules: &Rules{AffinitySets: map[string]bool{}}}
+	b.base()
+	bySvc := slicesByService(slices)
+	sorted := append([]*corev1.Service(nil), services...)
+	sort.Slice(sorted, func(i, j int) bool {
+		if sorted[i].Namespace != sorted[j].Namespace {
+			return sorted[i].Namespace < sorted[j].Namespace
+		}
+		return sorted[i].Name < sorted[j].Name
+	})
+	for _, svc := range sorted {
+		if !proxied(svc) {
+			continue
+		}
+		clusterIP := serviceIPv4(svc)
+		if clusterIP == "" {
+			continue
+		}
+		for _, sp := range svc.Spec.Ports {
+			b.servicePort(svc, clusterIP, sp, bySvc[svc.Namespace+"/"+svc.Name])
+		}
+	}
+	b.rules.Elements = uniqueElements(b.rules.Elements)
+	return b.rules
+}
+
+// builder accumulates the objects of one Ruleset call.
+type builder struct {
+	cfg   Config
+	rules *Rules
+}
+
+func (b *builder) chain(c *knftables.Chain) { b.rules.Chains = append(b.rules.Chains, c) }
+
+func (b *builder) rule(chain string, text string, args ...any) {
+	b.rules.Rules = append(b.rules.Rules, &knftables.Rule{Chain: chain, Rule: fmt.Sprintf(text, args...)})
+}
+
+func (b *builder) element(e *knftables.Element) { b.rules.Elements = append(b.rules.Elements, e) }
+
+// base adds the chains, maps and sets every ruleset has.
+func (b *builder) base() {
+	for _, c := range []struct {
+		name     string
+		typ      knftables.BaseChainType
+		hook     knftables.BaseChainHook
+		priority knftables.BaseChainPriority
+	}{
+		{chainFilterInput, knftables.FilterType, knftables.InputHook, filterPreDNATPriority},
+		{chainFilterForward, knftables.FilterType, knftables.ForwardHook, filterPreDNATPriority},
+		{chainFilterOutput, knftables.FilterType, knftables.OutputHook, filterPreDNATPriority},
+		{chainNATPrerouting, knftables.NATType, knftables.PreroutingHook, knftables.DNATPriority},
+		{chainNATOutput, knftables.NATType, knftables.OutputHook, knftables.DNATPriority},
+		{chainNATPostrouting, knftables.NATType, knftables.PostroutingHook, knftables.SNATPriority},
+	} {
+		b.chain(&knftables.Chain{Name: c.name, Type: knftables.PtrTo(c.typ), Hook: knftables.PtrTo(c.hook), Priority: knftables.PtrTo(c.priority)})
+	}
+	for _, name := range []string{chainServices, chainMasquerading, chainMarkForMasquerade, chainServiceEPCheck, chainNodePortEPCheck, chainReject} {
+		b.chain(&knftables.Chain{Name: name})
+	}
+	b.rules.Maps = append(b.rules.Maps,
+		&knftables.Map{Name: mapServiceIPs, Type: "ipv4_addr . inet_proto . inet_service : verdict"},
+		&knftables.Map{Name: mapServiceNodePorts, Type: "inet_proto . inet_service : verdict"},
+		&knftables.Map{Name: mapNoEndpointServices, Type: "ipv4_addr . inet_proto . inet_service : verdict"},
+		&knftables.Map{Name: mapNoEndpointNodePorts, Type: "inet_proto . inet_service : verdict"},
+	)
+
+	b.rule(chainFilterInput, "ct state new jump %s", chainNodePortEPCheck)
+	b.rule(chainFilterInput, "ct state new jump %s", chainServiceEPCheck)
+	b.rule(chainFilterForward, "ct state new jump %s", chainServiceEPCheck)
+	b.rule(chainFilterOutput, "ct state new jump %s", chainNodePortEPCheck)
+	b.rule(chainFilterOutput, "ct state new jump %s", chainServiceEPCheck)
+	b.rule(chainNATPrerouting, "jump %s", chainServices)
+	b.rule(chainNATOutput, "jump %s", chainServices)
+	b.rule(chainNATPostrouting, "jump %s", chainMasquerading)
+
+	b.rule(chainMarkForMasquerade, "mark set mark or %s", masqueradeMark)
+	b.rule(chainMasquerading, "mark and %s == 0 return", masqueradeMark)
+	b.rule(chainMasquerading, "mark set mark xor %s", masqueradeMark)
+	b.rule(chainMasquerading, "masquerade fully-random")
+	b.rule(chainReject, "reject")
+
+	b.rule(chainServices, "ip daddr . meta l4proto . th dport vmap @%s", mapServiceIPs)
+	b.rule(chainServiceEPCheck, "ip daddr . meta l4proto . th dport vmap @%s", mapNoEndpointServices)
+	nodeDst := "fib daddr type local ip daddr != 127.0.0.0/8"
+	if ips := ipv4Strings(b.cfg.NodeIPs); len(ips) > 0 {
+		b.rules.Sets = append(b.rules.Sets, &knftables.Set{Name: setNodePortIPs, Type: "ipv4_addr"})
+		for _, ip := range ips {
+			b.element(&knftables.Element{Set: setNodePortIPs, Key: []string{ip}})
+		}
+		nodeDst = "ip daddr @" + setNodePortIPs
+	}
+	b.rule(chainServices, "%s meta l4proto . th dport vmap @%s", nodeDst, mapServiceNodePorts)
+	b.rule(chainNodePortEPCheck, "%s meta l4proto . th dport vmap @%s", nodeDst, mapNoEndpointNodePorts)
+}
+
+// proxied reports whether the proxy programs svc at all: headless and
+// ExternalName services have no virtual IP, and services labelled for
+// another proxy are left to it.
+func proxied(svc *corev1.Service) bool {
+	if _, ok := svc.Labels[serviceProxyNameLabel]; ok {
+		return false
+	}
+	if svc.Spec.Type == corev1.ServiceTypeExternalName {
+		return false
+	}
+	return svc.Spec.ClusterIP != "" && svc.Spec.ClusterIP != corev1.ClusterIPNone
+}
+
+// serviceIPv4 returns the service's IPv4 cluster IP, or "".
+func serviceIPv4(svc *corev1.Service) string {
+	ips := svc.Spec.ClusterIPs
+	if len(ips) == 0 {
+		ips = []string{svc.Spec.ClusterIP}
+	}
+	for _, s := range ips {
+		if ip := net.ParseIP(s).To4(); ip != nil {
+			return ip.String()
+		}
+	}
+	return ""
+}
+
+// ipv4Strings returns the IPv4 addresses of ips in text form, sorted and
+// without duplicates.
+func ipv4Strings(ips []net.IP) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, ip := range ips {
+		if v4 := ip.To4(); v4 != nil && !seen[v4.String()] {
+			seen[v4.String()] = true
+			out = append(out, v4.String())
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// slicesByService groups slices by the "namespace/name" of the service named
+// in their kubernetes.io/service-name label, sorted by slice name.
+func slicesByService(slices []*discoveryv1.EndpointSlice) map[string][]*discoveryv1.EndpointSlice {
+	out := map[string][]*discoveryv1.EndpointSlice{}
+	for _, s := range slices {
+		name := s.Labels[discoveryv1.LabelServiceName]
+		if name == "" {
+			continue
+		}
+		key := s.Namespace + "/" + name
+		out[key] = append(out[key], s)
+	}
+	for _, list := range out {
+		sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+	}
+	return out
+}
+
+// uniqueElements orders elements by set or map, then key, and keeps only
+// the first element for each key: two services may claim the same external
+// IP and port, and one transaction cannot give a key two values. The first
+// service in namespace/name order wins.
+func uniqueElements(els []*knftables.Element) []*knftables.Element {
+	type keyed struct {
+		id string
+		el *knftables.Element
+	}
+	ks := make([]keyed, len(els))
+	for i, e := range els {
+		ks[i] = keyed{e.Set + e.Map + " " + strings.Join(e.Key, " . "), e}
+	}
+	sort.SliceStable(ks, func(i, j int) bool { return ks[i].id < ks[j].id })
+	out := make([]*knftables.Element, 0, len(els))
+	for i, k := range ks {
+		if i > 0 && k.id == ks[i-1].id {
+			continue
+		}
+		out = append(out, k.el)
+	}
+	return out
+}

@@ -1,0 +1,102 @@
+package proxy
+
+import (
+	"context"
+	"flag"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	"sigs.k8s.io/knftables"
+	"sigs.k8s.io/yaml"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
+
+// goldenInput is the format of testdata/*.yaml.
+type goldenInput struct {
+	NodeName       string                      `json:"nodeName"`
+	NodeIPs        []string                    `json:"nodeIPs"`
+	ClusterCIDR    string                      `json:"clusterCIDR"`
+	Services       []corev1.Service            `json:"services"`
+	EndpointSlices []discoveryv1.EndpointSlice `json:"endpointSlices"`
+}
+
+func loadInput(t *testing.T, path string) (Config, []*corev1.Service, []*discoveryv1.EndpointSlice) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in goldenInput
+	if err := yaml.UnmarshalStrict(data, &in); err != nil {
+		t.Fatalf("parse %s: %v", path, err)
+	}
+	cfg := Config{NodeName: in.NodeName}
+	for _, s := range in.NodeIPs {
+		cfg.NodeIPs = append(cfg.NodeIPs, net.ParseIP(s))
+	}
+	if in.ClusterCIDR != "" {
+		_, cidr, err := net.ParseCIDR(in.ClusterCIDR)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.ClusterCIDR = cidr
+	}
+	var svcs []*corev1.Service
+	for i := range in.Services {
+		svcs = append(svcs, &in.Services[i])
+	}
+	var slices []*discoveryv1.EndpointSlice
+	for i := range in.EndpointSlices {
+		slices = append(slices, &in.EndpointSlices[i])
+	}
+	return cfg, svcs, slices
+}
+
+// dump applies r to an empty fake table and returns its text.
+func dump(t *testing.T, r *Rules) string {
+	t.Helper()
+	fake := knftables.NewFake(knftables.IPv4Family, "capstan-proxy")
+	if err := apply(context.Background(), fake, r); err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	return fake.Dump()
+}
+
+// TestRulesetGolden compares the ruleset for each testdata/*.yaml with the
+// matching .golden file (go test -run Golden -update rewrites them).
+func TestRulesetGolden(t *testing.T) {
+	inputs, err := filepath.Glob("testdata/*.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inputs) == 0 {
+		t.Fatal("no testdata/*.yaml")
+	}
+	for _, in := range inputs {
+		name := strings.TrimSuffix(filepath.Base(in), ".yaml")
+		t.Run(name, func(t *testing.T) {
+			cfg, svcs, slices := loadInput(t, in)
+			got := dump(t, Ruleset(cfg, svcs, slices))
+			golden := strings.TrimSuffix(in, ".yaml") + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("ruleset differs from %s (run with -update to accept)\n--- got\n%s\n--- want\n%s", golden, got, want)
+			}
+		})
+	}
+}
