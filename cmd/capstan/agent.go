@@ -24,7 +24,7 @@ func nodeFlags(f *pflag.FlagSet, cfg *agent.Config) {
 	f.StringVar(&cfg.NodeIP, "node-ip", "", "address of this node (default: the address of the default-route interface)")
 	f.StringVar(&cfg.ContainerRuntimeEndpoint, "container-runtime-endpoint", "", "CRI socket of an existing runtime (default: start containerd)")
 	f.IntVar(&cfg.KubeletPort, "kubelet-port", 10250, "port of the kubelet API")
-	f.StringVar(&cfg.ProxyTable, "proxy-table", "capstan-proxy", "nftables table of the service proxy (one per node on a machine)")
+	f.StringVar(&cfg.NFTablesPrefix, "nftables-prefix", "capstan", "prefix of this node's nftables tables (one per node on a machine)")
 }
 
 func newAgentCommand() *cobra.Command {

@@ -31,6 +31,7 @@ import (
 	"github.com/capstan/capstan/internal/kubelet/prober"
 	kubeletserver "github.com/capstan/capstan/internal/kubelet/server"
 	"github.com/capstan/capstan/internal/kubelet/volume"
+	"github.com/capstan/capstan/internal/network"
 	"github.com/capstan/capstan/internal/proxy"
 )
 
@@ -56,10 +57,11 @@ type Config struct {
 	// ClusterCIDR is the pod network (default 10.42.0.0/16): traffic from
 	// outside it to a Service is masqueraded.
 	ClusterCIDR string
-	// ProxyTable names the service proxy's nftables table (default
-	// capstan-proxy); nodes sharing a network namespace need their own.
-	ProxyTable string
-	Log        *slog.Logger
+	// NFTablesPrefix starts the names of the nftables tables of the node
+	// ("<prefix>-proxy", "<prefix>-network"; default capstan); nodes sharing
+	// a network namespace need their own.
+	NFTablesPrefix string
+	Log            *slog.Logger
 }
 
 // Run runs the node agent until ctx ends.
@@ -70,6 +72,9 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	if cfg.ClusterCIDR == "" {
 		cfg.ClusterCIDR = "10.42.0.0/16"
+	}
+	if cfg.NFTablesPrefix == "" {
+		cfg.NFTablesPrefix = "capstan"
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
@@ -137,7 +142,7 @@ func Run(ctx context.Context, cfg Config) error {
 	var wg sync.WaitGroup
 	ctx, cancel := context.WithCancel(ctx)
 	defer func() { cancel(); wg.Wait() }()
-	errs := make(chan error, 4)
+	errs := make(chan error, 16) // more than the components below: a failing one never blocks
 	run := func(name string, f func(context.Context) error) {
 		wg.Go(func() {
 			if err := f(ctx); err != nil && ctx.Err() == nil {
@@ -153,7 +158,7 @@ func Run(ctx context.Context, cfg Config) error {
 			ReadyFunc: func(ctx context.Context) error { return nodestatus.RuntimeReady(ctx, rs) },
 		})
 	})
-	run("pod network", func(ctx context.Context) error {
+	run("CNI config", func(ctx context.Context) error {
 		if err := writeNetworkConfig(ctx, client, cfg.NodeName, cniDir); err != nil {
 			return err
 		}
@@ -163,7 +168,11 @@ func Run(ctx context.Context, cfg Config) error {
 	run("kubelet", k.Run)
 	run("service proxy", func(ctx context.Context) error {
 		return proxy.Run(ctx, proxy.Options{Client: client, NodeName: cfg.NodeName, NodeIPs: []net.IP{net.ParseIP(cfg.NodeIP)},
-			Log: log.With("component", "proxy"), ClusterCIDR: cfg.ClusterCIDR, Table: cfg.ProxyTable})
+			Log: log.With("component", "proxy"), ClusterCIDR: cfg.ClusterCIDR, Table: cfg.NFTablesPrefix + "-proxy"})
+	})
+	run("pod network", func(ctx context.Context) error {
+		return network.Run(ctx, network.Options{Client: client, NodeName: cfg.NodeName, ClusterCIDR: cfg.ClusterCIDR,
+			Table: cfg.NFTablesPrefix + "-network", Log: log.With("component", "network")})
 	})
 	run("volumes", func(ctx context.Context) error { vols.Run(ctx); return nil })
 	run("probes", func(ctx context.Context) error { forwardProbes(ctx, probes.Updates(), updates); return nil })

@@ -194,7 +194,7 @@ func launch(t testing.TB, opts serverOptions) (*cluster, error) {
 		}
 		c.nodeName = "e2e-" + strconv.Itoa(port)
 		args = append(args, "--node-name", c.nodeName, "--node-ip", "127.0.0.1", "--kubelet-port", strconv.Itoa(kubeletPort),
-			"--cluster-cidr", podNetwork(), "--proxy-table", "capstan-"+c.nodeName)
+			"--cluster-cidr", podNetwork(), "--nftables-prefix", "capstan-"+c.nodeName)
 	} else {
 		args = append(args, "--disable-agent")
 	}

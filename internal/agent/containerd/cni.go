@@ -59,7 +59,7 @@ func RenderCNIConfig(names CNINames, podCIDR string, mtu int) ([]byte, error) {
 		"type":        "bridge",
 		"bridge":      names.Bridge,
 		"isGateway":   true,
-		"ipMasq":      true,
+		"ipMasq":      false, // internal/network masquerades only traffic leaving the pod network
 		"hairpinMode": true,
 		"ipam": map[string]any{
 			"type":    "host-local",

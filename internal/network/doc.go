@@ -1,0 +1,10 @@
+// Package network keeps a node's share of the flat pod network: a route to
+// every other node's pod CIDR via that node's InternalIP (host-gw), and
+// masquerade for pods talking to anything outside the cluster's pod
+// network (pod-to-pod traffic keeps its addresses). The CNI bridge plugin
+// wires pods to the node; this package wires nodes to each other.
+//
+// Routes are computed as a pure function of the Node objects and applied
+// with netlink, tagged with their own protocol number so only ours are ever
+// removed. It must not touch Services (the proxy's job) or CNI config.
+package network

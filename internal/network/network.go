@@ -1,0 +1,134 @@
+package network
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/knftables"
+)
+
+// Options configure Run.
+type Options struct {
+	Client   kubernetes.Interface
+	NodeName string
+	// ClusterCIDR is the pod network; pods are masqueraded only when they
+	// talk to addresses outside it.
+	ClusterCIDR string
+	// Table is the nftables table for masquerade (default capstan-network).
+	Table string
+	Log   *slog.Logger
+}
+
+// Run keeps the routes to other nodes' pod CIDRs and the masquerade rule
+// until ctx ends; then it removes its table (routes stay: a restarted agent
+// finds them in place and pods keep talking meanwhile).
+func Run(ctx context.Context, o Options) error {
+	_, cluster, err := net.ParseCIDR(o.ClusterCIDR)
+	if err != nil {
+		return fmt.Errorf("cluster CIDR %q: %w", o.ClusterCIDR, err)
+	}
+	if o.Table == "" {
+		o.Table = "capstan-network"
+	}
+	nft, err := knftables.New(knftables.IPv4Family, o.Table)
+	if err != nil {
+		return fmt.Errorf("nftables: %w", err)
+	}
+	if err := applyMasquerade(ctx, nft, cluster); err != nil {
+		return err
+	}
+	defer func() {
+		tx := nft.NewTransaction()
+		tx.Delete(&knftables.Table{})
+		if err := nft.Run(context.WithoutCancel(ctx), tx); err != nil && !knftables.IsNotFound(err) {
+			o.Log.Warn("remove network table", "err", err)
+		}
+	}()
+	factory := informers.NewSharedInformerFactory(o.Client, 0)
+	nodes := factory.Core().V1().Nodes()
+	changed := make(chan struct{}, 1)
+	kick := func(any) {
+		select {
+		case changed <- struct{}{}:
+		default:
+		}
+	}
+	if _, err := nodes.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: kick, UpdateFunc: func(_, n any) { kick(n) }, DeleteFunc: kick,
+	}); err != nil {
+		return fmt.Errorf("watch nodes: %w", err)
+	}
+	factory.Start(ctx.Done())
+	defer factory.Shutdown()
+	cache.WaitForCacheSync(ctx.Done(), nodes.Informer().HasSynced)
+	resync := time.NewTicker(time.Minute) // repairs routes removed behind our back
+	defer resync.Stop()
+	for {
+		list, err := nodes.Lister().List(labels.Everything())
+		if err == nil {
+			err = syncRoutes(desiredRoutes(list, o.NodeName))
+		}
+		if err != nil {
+			o.Log.Warn("sync routes to other nodes", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-changed:
+		case <-resync.C:
+		}
+	}
+}
+
+// syncRoutes makes our routes in the main table equal to want.
+func syncRoutes(want []route) error {
+	current, err := netlink.RouteListFiltered(netlink.FAMILY_V4, &netlink.Route{Protocol: routeProtocol, Table: unix.RT_TABLE_MAIN},
+		netlink.RT_FILTER_PROTOCOL|netlink.RT_FILTER_TABLE)
+	if err != nil {
+		return fmt.Errorf("list routes: %w", err)
+	}
+	var have []route
+	for _, r := range current {
+		if r.Dst != nil {
+			have = append(have, route{dst: r.Dst, gw: r.Gw})
+		}
+	}
+	put, del := diffRoutes(have, want)
+	for _, r := range put {
+		if err := netlink.RouteReplace(&netlink.Route{Dst: r.dst, Gw: r.gw, Protocol: routeProtocol}); err != nil {
+			return routeError("add", r, err)
+		}
+	}
+	for _, r := range del {
+		if err := netlink.RouteDel(&netlink.Route{Dst: r.dst, Gw: r.gw, Protocol: routeProtocol}); err != nil {
+			return routeError("delete", r, err)
+		}
+	}
+	return nil
+}
+
+// applyMasquerade programs: traffic from the pod network to outside it is
+// masqueraded; pod-to-pod traffic (any node) keeps its addresses.
+func applyMasquerade(ctx context.Context, nft knftables.Interface, cluster *net.IPNet) error {
+	tx := nft.NewTransaction()
+	tx.Add(&knftables.Table{})
+	chain := &knftables.Chain{Name: "postrouting", Type: knftables.PtrTo(knftables.NATType),
+		Hook: knftables.PtrTo(knftables.PostroutingHook), Priority: knftables.PtrTo(knftables.SNATPriority)}
+	tx.Add(chain)
+	tx.Flush(chain)
+	tx.Add(&knftables.Rule{Chain: "postrouting", Rule: knftables.Concat(
+		"ip saddr", cluster.String(), "ip daddr !=", cluster.String(), "masquerade fully-random")})
+	if err := nft.Run(ctx, tx); err != nil {
+		return fmt.Errorf("program masquerade: %w", err)
+	}
+	return nil
+}
