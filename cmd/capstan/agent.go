@@ -72,6 +72,7 @@ func newAgentCommand() *cobra.Command {
 	f.StringVar(&cfg.DataDir, "data-dir", defaultAgentDataDir, "directory for containerd, pods, logs and the node's certificates")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log debug messages")
 	f.StringVar(&cfg.ClusterCIDR, "cluster-cidr", "10.42.0.0/16", "the cluster's pod network (as given to the server)")
+	f.StringSliceVar(&cfg.ClusterDNS, "cluster-dns", []string{"10.43.0.10"}, "cluster DNS addresses written into pods' resolv.conf")
 	nodeFlags(f, &cfg)
 	return cmd
 }

@@ -20,10 +20,7 @@ func servingSANs(serviceCIDR *net.IPNet, advertise net.IP, serverURL string) pki
 	if h, err := os.Hostname(); err == nil && h != "" {
 		opts.DNSNames = append(opts.DNSNames, h)
 	}
-	svc := make(net.IP, 4)
-	copy(svc, serviceCIDR.IP.To4())
-	svc[3]++
-	opts.IPs = append(opts.IPs, svc)
+	opts.IPs = append(opts.IPs, serviceIP(serviceCIDR, 1))
 	opts.IPs = append(opts.IPs, hostIPs()...)
 	if advertise != nil && !containsIP(opts.IPs, advertise) {
 		opts.IPs = append(opts.IPs, advertise)
@@ -82,3 +79,12 @@ func loopbackFor(bind string) string {
 
 func goVersion() string { return runtime.Version() }
 func platform() string  { return runtime.GOOS + "/" + runtime.GOARCH }
+
+// serviceIP is the n-th address of the service range: 1 is the kubernetes
+// Service, 10 the cluster DNS, as upstream conventions have it.
+func serviceIP(serviceCIDR *net.IPNet, n byte) net.IP {
+	ip := make(net.IP, 4)
+	copy(ip, serviceCIDR.IP.To4())
+	ip[3] += n
+	return ip
+}

@@ -28,6 +28,7 @@ import (
 	"github.com/capstan/capstan/internal/apis"
 	"github.com/capstan/capstan/internal/apiserver"
 	"github.com/capstan/capstan/internal/controller/manager"
+	"github.com/capstan/capstan/internal/dns"
 	"github.com/capstan/capstan/internal/etcd"
 	"github.com/capstan/capstan/internal/pki"
 	"github.com/capstan/capstan/internal/scheduler"
@@ -51,6 +52,10 @@ type Config struct {
 	// runs this machine's node.
 	DisableAgent bool
 	Agent        agent.Config
+	// DNSPort is where the cluster DNS listens on the advertise address
+	// (default 10053); the kube-dns Service (the 10th address of the
+	// service range) forwards to it.
+	DNSPort int
 	Log          *slog.Logger
 }
 
@@ -160,6 +165,9 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(tls.NewListener(ln, tlsCfg)) }()
 	log.Info("API server listening", "url", url, "kubeconfig", kubeconfig)
+	if err := startDNS(ctx, cfg, loopback, serviceCIDR, advertise, log.With("component", "dns")); err != nil {
+		log.Warn("cluster DNS not started", "err", err)
+	}
 	if err := publishClusterInfo(ctx, kubernetes.NewForConfigOrDie(loopback), certs.CA,
 		"https://"+net.JoinHostPort(advertise.String(), strconv.Itoa(cfg.HTTPSPort))); err != nil {
 		log.Warn("agents cannot join until cluster-info is published", "err", err)
@@ -190,7 +198,7 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 		if cfg.DisableAgent {
 			return
 		}
-		if err := runAgent(actx, cfg, certs.CA, url, log); err != nil {
+		if err := runAgent(actx, cfg, serviceCIDR, certs.CA, url, log); err != nil {
 			agentErr <- fmt.Errorf("node agent: %w", err)
 		}
 	}()
@@ -223,7 +231,7 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 
 // runAgent runs this machine's node agent with credentials issued by the
 // cluster CA.
-func runAgent(ctx context.Context, cfg Config, ca *pki.KeyPair, url string, log *slog.Logger) error {
+func runAgent(ctx context.Context, cfg Config, serviceCIDR *net.IPNet, ca *pki.KeyPair, url string, log *slog.Logger) error {
 	ac := cfg.Agent
 	if ac.DataDir == "" {
 		ac.DataDir = filepath.Join(cfg.DataDir, "agent")
@@ -248,6 +256,9 @@ func runAgent(ctx context.Context, cfg Config, ca *pki.KeyPair, url string, log 
 		return err
 	}
 	ac.Credentials, ac.ControlPlane, ac.KubeletVersion = creds, true, Version().GitVersion
+	if len(ac.ClusterDNS) == 0 {
+		ac.ClusterDNS = []string{serviceIP(serviceCIDR, 10).String()}
+	}
 	if ac.ClusterCIDR == "" {
 		ac.ClusterCIDR = cfg.ClusterCIDR
 	}
@@ -255,6 +266,30 @@ func runAgent(ctx context.Context, cfg Config, ca *pki.KeyPair, url string, log 
 		ac.Log = log
 	}
 	return agent.Run(ctx, ac)
+}
+
+// startDNS serves cluster DNS on the advertise address and points the
+// kube-dns Service at it.
+func startDNS(ctx context.Context, cfg Config, loopback *rest.Config, serviceCIDR *net.IPNet, advertise net.IP, log *slog.Logger) error {
+	if cfg.DNSPort == 0 {
+		cfg.DNSPort = 10053
+	}
+	client := kubernetes.NewForConfigOrDie(loopback)
+	listen := net.JoinHostPort(advertise.String(), strconv.Itoa(cfg.DNSPort))
+	srv, err := dns.Listen(ctx, dns.Options{Client: client, Listen: listen, Log: log})
+	if err != nil {
+		return err
+	}
+	go func() {
+		if err := srv.Serve(ctx); err != nil {
+			log.Error("cluster DNS stopped", "err", err)
+		}
+	}()
+	if err := dns.EnsureService(ctx, client, serviceIP(serviceCIDR, 10).String()); err != nil {
+		return err
+	}
+	log.Info("cluster DNS listening", "addr", srv.Addr())
+	return dns.EnsureEndpoints(ctx, client, []string{advertise.String()}, int32(cfg.DNSPort))
 }
 
 // runElected runs a leader-elected component until ctx ends, standing for

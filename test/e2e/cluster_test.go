@@ -186,7 +186,12 @@ func launch(t testing.TB, opts serverOptions) (*cluster, error) {
 	if opts.bindAll {
 		bind = "0.0.0.0"
 	}
-	args := []string{"server", "--data-dir", c.dataDir, "--https-port", strconv.Itoa(port), "--bind-address", bind}
+	dnsPort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"server", "--data-dir", c.dataDir, "--https-port", strconv.Itoa(port), "--bind-address", bind,
+		"--cluster-dns-port", strconv.Itoa(dnsPort)}
 	if opts.agent {
 		kubeletPort, err := freePort()
 		if err != nil {
