@@ -56,7 +56,7 @@ type Config struct {
 	// (default 10053); the kube-dns Service (the 10th address of the
 	// service range) forwards to it.
 	DNSPort int
-	Log          *slog.Logger
+	Log     *slog.Logger
 }
 
 // Version is what the server reports at /version.
