@@ -18,6 +18,9 @@ import (
 	"github.com/capstan/capstan/internal/controller/daemonset"
 	"github.com/capstan/capstan/internal/controller/deployment"
 	"github.com/capstan/capstan/internal/controller/disruption"
+	"github.com/capstan/capstan/internal/controller/endpoints"
+	"github.com/capstan/capstan/internal/controller/endpointslice"
+	"github.com/capstan/capstan/internal/controller/endpointslicemirroring"
 	"github.com/capstan/capstan/internal/controller/garbagecollector"
 	"github.com/capstan/capstan/internal/controller/job"
 	"github.com/capstan/capstan/internal/controller/namespace"
@@ -67,7 +70,8 @@ func inTree(cc controllerContext) ([]controller, error) {
 		namespaceController, garbageCollector, certificatesController, nodeIPAMController,
 		nodeLifecycleController, podGCController, serviceAccountController, disruptionController,
 		replicaSetController, replicationControllerController, deploymentController,
-		daemonSetController, statefulSetController, jobController, cronJobController, ttlAfterFinishedController,
+		daemonSetController, statefulSetController,
+		endpointsController, endpointSliceController, endpointSliceMirroringController, jobController, cronJobController, ttlAfterFinishedController,
 	}
 	var out []controller
 	for _, b := range builders {
@@ -190,6 +194,33 @@ func deploymentController(cc controllerContext) (controller, error) {
 		return controller{}, fmt.Errorf("build deployment controller: %w", err)
 	}
 	return runner("deployment", 5, c.Run), nil
+}
+
+func endpointsController(cc controllerContext) (controller, error) {
+	c, err := endpoints.New(endpoints.Options{Log: cc.Log.With("controller", "endpoints"), Client: cc.Client,
+		Informers: cc.Informers, Recorder: cc.Recorder("endpoint-controller")})
+	if err != nil {
+		return controller{}, fmt.Errorf("build endpoints controller: %w", err)
+	}
+	return runner("endpoints", 5, c.Run), nil
+}
+
+func endpointSliceController(cc controllerContext) (controller, error) {
+	c, err := endpointslice.New(endpointslice.Options{Log: cc.Log.With("controller", "endpointslice"), Client: cc.Client,
+		Informers: cc.Informers, Recorder: cc.Recorder("endpointslice-controller")})
+	if err != nil {
+		return controller{}, fmt.Errorf("build endpointslice controller: %w", err)
+	}
+	return runner("endpointslice", 5, c.Run), nil
+}
+
+func endpointSliceMirroringController(cc controllerContext) (controller, error) {
+	c, err := endpointslicemirroring.New(endpointslicemirroring.Options{Log: cc.Log.With("controller", "endpointslicemirroring"),
+		Client: cc.Client, Informers: cc.Informers, Recorder: cc.Recorder("endpointslice-mirroring-controller")})
+	if err != nil {
+		return controller{}, fmt.Errorf("build endpointslicemirroring controller: %w", err)
+	}
+	return runner("endpointslicemirroring", 5, c.Run), nil
 }
 
 func daemonSetController(cc controllerContext) (controller, error) {
