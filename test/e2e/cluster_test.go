@@ -117,6 +117,8 @@ type serverOptions struct {
 	// bindAll listens on every address (nodes in network namespaces reach
 	// the server through their veth).
 	bindAll bool
+	// nodeIP is the server's node address (default 127.0.0.1).
+	nodeIP string
 }
 
 // cluster is one running `capstan server` process.
@@ -198,7 +200,11 @@ func launch(t testing.TB, opts serverOptions) (*cluster, error) {
 			return nil, err
 		}
 		c.nodeName = "e2e-" + strconv.Itoa(port)
-		args = append(args, "--node-name", c.nodeName, "--node-ip", "127.0.0.1", "--kubelet-port", strconv.Itoa(kubeletPort),
+		nodeIP := opts.nodeIP
+		if nodeIP == "" {
+			nodeIP = "127.0.0.1"
+		}
+		args = append(args, "--node-name", c.nodeName, "--node-ip", nodeIP, "--kubelet-port", strconv.Itoa(kubeletPort),
 			"--cluster-cidr", podNetwork(), "--nftables-prefix", "capstan-"+c.nodeName)
 	} else {
 		args = append(args, "--disable-agent")

@@ -98,10 +98,17 @@ type joined struct {
 	c                  *cluster
 	k                  *kubectl
 	nodeName, agentDir string
-	agentPID           int
+	// nodeIP is the joined node's address, hostIP the host's end of its veth.
+	nodeIP, hostIP string
+	agentPID       int
 }
 
-func joinNode(t testing.TB) *joined {
+func joinNode(t testing.TB) *joined { return joinCluster(t, false) }
+
+// joinCluster starts a server (with its own node on the veth's host
+// address when serverNode) and joins a second node from a network
+// namespace; both nodes get the busybox images.
+func joinCluster(t testing.TB, serverNode bool) *joined {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root for network namespaces and containerd")
@@ -112,32 +119,51 @@ func joinNode(t testing.TB) *joined {
 	n := newNetnsNode(t, 1+os.Getpid()%200)
 	// The server starts after the veth exists, so its certificate covers
 	// the address the node reaches it by.
-	c := startCluster(t, serverOptions{bindAll: true})
+	opts := serverOptions{bindAll: true, agent: serverNode}
+	if serverNode {
+		opts.nodeIP = n.hostIP
+	}
+	c := startCluster(t, opts)
 	out, err := exec.Command(os.Getenv(binaryEnv), "token", "create", "--data-dir", c.dataDir, "--description", "e2e join").CombinedOutput()
 	if err != nil {
 		t.Fatalf("capstan token create: %v: %s", err, out)
 	}
-	j := &joined{c: c, nodeName: "e2e-joined-" + strconv.Itoa(c.port), agentDir: t.TempDir()}
+	j := &joined{c: c, nodeName: "e2e-joined-" + strconv.Itoa(c.port), agentDir: t.TempDir(), nodeIP: n.nodeIP, hostIP: n.hostIP}
 	j.agentPID = joinAgent(t, n, "https://"+net.JoinHostPort(n.hostIP, strconv.Itoa(c.port)), strings.TrimSpace(string(out)), j.nodeName, j.agentDir)
 	j.k = &kubectl{t: t, cluster: c, version: "1.33", path: filepath.Join(kubectlDir, "kubectl.1.33"), kubeconfig: c.kubeconfig, home: t.TempDir()}
-	if err := eventually(context.Background(), 60*time.Second, func() error { return j.k.run("get", "node", j.nodeName).err }); err != nil {
-		t.Fatalf("node %s never registered: %v", j.nodeName, err)
+	nodes := []string{j.nodeName}
+	if serverNode {
+		nodes = append(nodes, c.nodeName)
 	}
-	j.k.ok("wait", "--for=condition=Ready", "node/"+j.nodeName, "--timeout=60s")
-	wantContains(t, "node address", j.k.ok("get", "node", j.nodeName, "-o", "jsonpath={.status.addresses}"), n.nodeIP)
-	img, err := images.BuildBusybox(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command(os.Getenv(binaryEnv), "images", "import", "--data-dir", j.agentDir, img.Tar).CombinedOutput(); err != nil {
-		t.Fatalf("import into the joined node: %v: %s", err, out)
-	}
-	t.Cleanup(func() {
-		if r := j.k.run("delete", "pods", "--all", "--all-namespaces", "--grace-period=1", "--timeout=90s"); r.err != nil {
-			t.Errorf("delete pods on the joined node: %v %s", r.err, r.stderr)
+	for _, name := range nodes {
+		if err := eventually(context.Background(), 60*time.Second, func() error { return j.k.run("get", "node", name).err }); err != nil {
+			t.Fatalf("node %s never registered: %v", name, err)
 		}
-	})
+		j.k.ok("wait", "--for=condition=Ready", "node/"+name, "--timeout=60s")
+	}
+	wantContains(t, "node address", j.k.ok("get", "node", j.nodeName, "-o", "jsonpath={.status.addresses}"), n.nodeIP)
+	importBusybox(t, j.agentDir)
+	// Workloads and pods go before the joined agent stops, or their
+	// containers would outlive it.
+	t.Cleanup(c.removePods)
 	return j
+}
+
+// importBusybox loads both busybox test tags into the node at agentDir.
+func importBusybox(t testing.TB, agentDir string) {
+	t.Helper()
+	dir := t.TempDir()
+	for _, ref := range []string{images.BusyboxRef, busyboxV2} {
+		img, err := images.BuildBusyboxAs(dir, ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(os.Getenv(binaryEnv), "images", "import", "--data-dir", agentDir, img.Tar).CombinedOutput()
+		if err != nil {
+			t.Fatalf("capstan images import: %v: %s", err, out)
+		}
+		wantContains(t, "images import", string(out), ref)
+	}
 }
 
 // TestAgentJoinsWithToken joins a second node, living in a network

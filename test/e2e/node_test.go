@@ -79,18 +79,7 @@ func startNode(t testing.TB) *cluster {
 		t.Fatalf("node %s never registered: %v", c.nodeName, err)
 	}
 	k.ok("wait", "--for=condition=Ready", "node/"+c.nodeName, "--timeout=60s")
-	dir := t.TempDir()
-	for _, ref := range []string{images.BusyboxRef, busyboxV2} {
-		img, err := images.BuildBusyboxAs(dir, ref)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, err := exec.Command(os.Getenv(binaryEnv), "images", "import", "--data-dir", c.agentDir(), img.Tar).CombinedOutput()
-		if err != nil {
-			t.Fatalf("capstan images import: %v: %s", err, out)
-		}
-		wantContains(t, "images import", string(out), ref)
-	}
+	importBusybox(t, c.agentDir())
 	return c
 }
 
