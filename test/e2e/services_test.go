@@ -101,7 +101,7 @@ spec:
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantContains(t, "nslookup", k.ok("exec", "client", "--", "nslookup", "web"), k.ok("get", "svc", "web", "-o", "jsonpath={.spec.clusterIP}"))
+		wantContains(t, "nslookup", k.ok("exec", "client", "--", "nslookup", "web.default.svc.cluster.local"), k.ok("get", "svc", "web", "-o", "jsonpath={.spec.clusterIP}"))
 	})
 	t.Run("NodePort from the host", func(t *testing.T) {
 		port := k.ok("get", "svc", "web", "-o", "jsonpath={.spec.ports[0].nodePort}")
