@@ -3,6 +3,7 @@ package apiserver
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/capstan/capstan/internal/apiserver/admission/priority"
 	"github.com/capstan/capstan/internal/storage"
 )
 
@@ -52,6 +54,12 @@ func (s *Server) bootstrap(ctx context.Context) error {
 		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{corev1.LabelMetadataName: name}}}
 		if err := s.ensure(ctx, ns); err != nil {
 			return err
+		}
+	}
+	// The system PriorityClasses exist in every cluster, as upstream.
+	for _, pc := range priority.SystemClasses() {
+		if err := s.ensure(ctx, pc); err != nil {
+			return fmt.Errorf("priority class %s: %w", pc.Name, err)
 		}
 	}
 	return s.ensureKubernetesService(ctx)

@@ -2,7 +2,10 @@
 // routing of group/version/resource paths, discovery, content negotiation
 // (JSON, YAML, protobuf, Tables), the verbs (get, list, watch, create,
 // update, patch, delete, deletecollection), subresources, Status errors,
-// request limits, health checks and request metrics.
+// request limits, health checks and request metrics. Creates and updates
+// pass through the admission chain (package admission; mutating plugins
+// after defaulting, validating ones after validation), whose plugins read
+// the store through the server.
 //
 // It must not run controllers or any other component's logic: everything
 // that reacts to objects is a client of this server.

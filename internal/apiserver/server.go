@@ -17,6 +17,7 @@ import (
 	"k8s.io/utils/clock"
 
 	"github.com/capstan/capstan/internal/apis"
+	"github.com/capstan/capstan/internal/apiserver/admission"
 	"github.com/capstan/capstan/internal/storage"
 )
 
@@ -50,6 +51,11 @@ type Config struct {
 	// exec, attach and portforward: the client certificate it presents and
 	// the CA it trusts. Nil disables those subresources (503).
 	KubeletClientTLS *tls.Config
+	// AdmissionPlugins names the admission plugins to run (see
+	// admission/builtin.Names; they always run in that order). nil runs all
+	// of them, as upstream enables them all by default; an empty non-nil
+	// slice runs none.
+	AdmissionPlugins []string
 }
 
 // Server is the API server. Create it with New, mount Handler, and run
@@ -69,6 +75,7 @@ type Server struct {
 	caches    *watchCaches
 	kubelets  *http.Transport
 	handler   http.Handler
+	admission *admission.Chain
 }
 
 // New builds a server from cfg.
@@ -100,6 +107,9 @@ func New(cfg Config) (*Server, error) {
 		s.byGVR[r.GVR()] = r
 	}
 	if s.metrics, err = newMetrics(cfg.Registerer); err != nil {
+		return nil, err
+	}
+	if s.admission, err = s.newAdmission(); err != nil {
 		return nil, err
 	}
 	s.handler = s.buildHandler()

@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/capstan/capstan/internal/apis"
+	"github.com/capstan/capstan/internal/apiserver/admission"
 	"github.com/capstan/capstan/internal/storage"
 )
 
@@ -43,6 +44,14 @@ func (s *Server) createObject(rq *request, obj runtime.Object, track bool) error
 	if obj, err = rq.res.toStored(obj); err != nil {
 		return err
 	}
+	attrs := admissionAttributes(rq, admission.Create, obj, nil)
+	attrs.Name = ""
+	if err := s.mutate(rq, attrs); err != nil {
+		return err
+	}
+	// Default again what admission set, so later updates (which default
+	// the stored object) see no spec change.
+	apis.Default(obj)
 	if err := s.prepareCreate(rq.res.stored(), obj, rq.ri.namespace); err != nil {
 		return apierrors.NewInternalError(err)
 	}
@@ -59,6 +68,10 @@ func (s *Server) createObject(rq *request, obj runtime.Object, track bool) error
 		if err := s.checkNamespaceOpen(rq, m.GetName()); err != nil {
 			return err
 		}
+	}
+	attrs.Name = m.GetName()
+	if err := s.validate(rq, attrs); err != nil {
+		return err
 	}
 	release, err := s.admitCreate(rq, obj)
 	if err != nil {
@@ -207,8 +220,15 @@ func (s *Server) nextObject(rq *request, v view, cur, in runtime.Object) (runtim
 	if err := prepareUpdate(rq.res, next, cur); err != nil {
 		return nil, apierrors.NewInternalError(err)
 	}
+	attrs := admissionAttributes(rq, admission.Update, next, cur)
+	if err := s.mutate(rq, attrs); err != nil {
+		return nil, err
+	}
 	if errs := apis.ValidateUpdate(next, cur, rq.res.Namespaced); len(errs) > 0 {
 		return nil, apierrors.NewInvalid(rq.res.GVK.GroupKind(), rq.ri.name, errs)
+	}
+	if err := s.validate(rq, attrs); err != nil {
+		return nil, err
 	}
 	if err := s.admitUpdate(rq, next, cur); err != nil {
 		return nil, err

@@ -31,6 +31,7 @@ func (s *Server) DropConnections() { s.http.CloseClientConnections() }
 
 // Start runs an API server for the test; everything stops in t.Cleanup.
 // mutate, if not nil, adjusts the configuration before the server is built.
+// No admission plugins run unless mutate enables them.
 func Start(t testing.TB, mutate func(*apiserver.Config)) *Server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -50,7 +51,10 @@ func Start(t testing.TB, mutate func(*apiserver.Config)) *Server {
 	}
 	t.Cleanup(func() { client.Close() })
 	store := storage.New(client, storage.NewProtobufCodec(scheme), "/registry")
-	cfg := apiserver.Config{Store: store, Log: slog.New(slog.DiscardHandler)}
+	// Admission plugins are off unless the test asks for them (set
+	// AdmissionPlugins to nil for all): most tests run no serviceaccount
+	// controller, so the ServiceAccount plugin would refuse their pods.
+	cfg := apiserver.Config{Store: store, Log: slog.New(slog.DiscardHandler), AdmissionPlugins: []string{}}
 	if mutate != nil {
 		mutate(&cfg)
 	}
