@@ -259,3 +259,47 @@ func TestOwnerThatNeverExisted(t *testing.T) {
 		t.Fatalf("object without owners collected: %v", err)
 	}
 }
+
+// TestOwnerReferenceCycle: two ConfigMaps owning each other (a cycle the
+// API accepts) both go when one is deleted in the foreground, and neither
+// is collected while both live.
+func TestOwnerReferenceCycle(t *testing.T) {
+	cs := start(t)
+	ctx := context.Background()
+	cms := cs.CoreV1().ConfigMaps("default")
+	a, err := cms.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "a"}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := cms.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "b",
+		OwnerReferences: []metav1.OwnerReference{ownerRef("v1", "ConfigMap", "a", a.UID)}}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.OwnerReferences = []metav1.OwnerReference{ownerRef("v1", "ConfigMap", "b", b.UID)}
+	if _, err := cms.Update(ctx, a, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second) // a few GC passes: owners exist, nothing goes
+	for _, name := range []string{"a", "b"} {
+		if _, err := cms.Get(ctx, name, metav1.GetOptions{}); err != nil {
+			t.Fatalf("%s collected while its owner lives: %v", name, err)
+		}
+	}
+	fg := metav1.DeletePropagationForeground
+	if err := cms.Delete(ctx, "a", metav1.DeleteOptions{PropagationPolicy: &fg}); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, "both members of the cycle to go", func(ctx context.Context) (bool, error) {
+		list, err := cms.List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return false, err
+		}
+		for _, cm := range list.Items {
+			if cm.Name == "a" || cm.Name == "b" {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+}
