@@ -224,6 +224,16 @@ func (ws *watchStream) sendBookmark(rev int64, initialEnd bool) bool {
 		m.SetAnnotations(map[string]string{metav1.InitialEventsAnnotationKey: "true"})
 	}
 	ws.s.setKind(obj)
+	// Bookmarks come in the form the client asked for, as upstream: a
+	// metadata-only client cannot decode the full kind.
+	switch ws.rq.acc.kind {
+	case outputPartialMetadata:
+		obj = partialMetadata(obj)
+	case outputTable:
+		tbl := &metav1.Table{ListMeta: metav1.ListMeta{ResourceVersion: m.GetResourceVersion()}}
+		ws.s.setKind(tbl)
+		obj = tbl
+	}
 	return ws.write(watch.Bookmark, obj)
 }
 

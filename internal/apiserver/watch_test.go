@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/informers"
+	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/capstan/capstan/internal/apiserver/apiservertest"
@@ -126,5 +127,32 @@ func TestInformerSeesChangesInOrderAndSurvivesCompaction(t *testing.T) {
 	st, ok := e.Object.(*metav1.Status)
 	if e.Type != watch.Error || !ok || st.Code != 410 || st.Reason != metav1.StatusReasonExpired {
 		t.Fatalf("watch from a compacted revision: %v %+v, want ERROR 410 Expired", e.Type, e.Object)
+	}
+}
+
+// TestMetadataWatchBookmarks: a metadata-only watch gets its bookmarks as
+// PartialObjectMetadata (the garbage collector's informers decode nothing
+// else), here the bookmark that ends the initial events.
+func TestMetadataWatchBookmarks(t *testing.T) {
+	srv := apiservertest.Start(t, nil)
+	mc, err := metadata.NewForConfig(srv.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	yes := true
+	w, err := mc.Resource(corev1.SchemeGroupVersion.WithResource("configmaps")).Namespace("default").Watch(context.Background(), metav1.ListOptions{
+		AllowWatchBookmarks: true, SendInitialEvents: &yes, ResourceVersionMatch: metav1.ResourceVersionMatchNotOlderThan})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	select {
+	case ev := <-w.ResultChan():
+		pom, ok := ev.Object.(*metav1.PartialObjectMetadata)
+		if ev.Type != watch.Bookmark || !ok || pom.Annotations[metav1.InitialEventsAnnotationKey] != "true" || pom.ResourceVersion == "" {
+			t.Fatalf("first event %s %T %+v, want a PartialObjectMetadata bookmark ending the initial events", ev.Type, ev.Object, ev.Object)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no bookmark")
 	}
 }
