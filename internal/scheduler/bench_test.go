@@ -87,12 +87,17 @@ func parallel(b *testing.B, n, workers int, f func(i int) error) {
 // in-process API server: from the first pod create to the last bind, with
 // pods created by 16 goroutines. Run with -benchtime=1x; sizes by env (see
 // benchSizes).
+//
+// CAPSTAN_SCHED_BENCH_VARIANTS picks workloads (default "plain"; also
+// "anti-affinity", "spread", see variantPod).
 func BenchmarkScheduling(b *testing.B) {
 	nodeCounts, pods := benchSizes(b)
-	for _, nodes := range nodeCounts {
-		b.Run(fmt.Sprintf("nodes=%d/pods=%d", nodes, pods), func(b *testing.B) {
-			benchScheduling(b, nodes, pods)
-		})
+	for _, variant := range benchVariants(variantPlain) {
+		for _, nodes := range nodeCounts {
+			b.Run(fmt.Sprintf("%s/nodes=%d/pods=%d", variant, nodes, pods), func(b *testing.B) {
+				benchScheduling(b, variant, nodes, pods)
+			})
+		}
 	}
 }
 
@@ -102,13 +107,13 @@ func benchCluster(b *testing.B, nodes int) (*apiservertest.Server, kubernetes.In
 	srv := apiservertest.Start(b, nil)
 	cs := srv.Clientset(b, true)
 	parallel(b, nodes, 16, func(i int) error {
-		_, err := cs.CoreV1().Nodes().Create(context.Background(), fakeNode(fmt.Sprintf("node-%05d", i), "32", "256Gi", 110), metav1.CreateOptions{})
+		_, err := cs.CoreV1().Nodes().Create(context.Background(), benchNode(i), metav1.CreateOptions{})
 		return err
 	})
 	return srv, cs
 }
 
-func benchScheduling(b *testing.B, nodes, pods int) {
+func benchScheduling(b *testing.B, variant string, nodes, pods int) {
 	if nodes*110 < pods*b.N {
 		b.Skipf("%d nodes cannot hold %d pods", nodes, pods*b.N)
 	}
@@ -129,7 +134,7 @@ func benchScheduling(b *testing.B, nodes, pods int) {
 		}
 		before := s.Bound()
 		start := time.Now()
-		createPods(b, cs, ns, pods)
+		createPods(b, cs, ns, pods, variant, variantGroups(nodes, pods))
 		b.Logf("created %d pods in %v, %d bound by then", pods, time.Since(start), s.Bound()-before)
 		waitFor(b, 10*time.Minute, "all pods bound", func() (bool, error) {
 			return s.Bound()-before >= int64(pods), nil
@@ -153,7 +158,7 @@ func BenchmarkSchedulingPrecreated(b *testing.B) {
 			if _, err := cs.CoreV1().Namespaces().Create(context.Background(), &v1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
 				b.Fatal(err)
 			}
-			createPods(b, cs, ns, pods)
+			createPods(b, cs, ns, pods, variantPlain, 1)
 			b.ResetTimer()
 			start := time.Now()
 			s := startScheduler(b, srv, Config{MaxConcurrentBinds: benchBinds(b)})
@@ -165,55 +170,75 @@ func BenchmarkSchedulingPrecreated(b *testing.B) {
 	}
 }
 
-func createPods(b *testing.B, cs kubernetes.Interface, ns string, n int) {
+func createPods(b *testing.B, cs kubernetes.Interface, ns string, n int, variant string, groups int) {
 	ctx := context.Background()
 	parallel(b, n, 32, func(i int) error {
-		p := fakePod(fmt.Sprintf("pod-%06d", i), "100m", "500Mi")
+		p, err := variantPod(variant, i, groups)
+		if err != nil {
+			return err
+		}
 		p.Namespace = ns
-		_, err := cs.CoreV1().Pods(ns).Create(ctx, p, metav1.CreateOptions{})
+		_, err = cs.CoreV1().Pods(ns).Create(ctx, p, metav1.CreateOptions{})
 		return err
 	})
 }
 
 // BenchmarkDecide measures the deterministic core alone: snapshot, filter,
-// score and assume, over the node cache without any API calls.
+// score and assume, over the node cache without any API calls, for each
+// workload variant. The cache is emptied every 100 pods per node (plain)
+// or 5 (anti-affinity, spread) so the cluster stays within capacity.
 func BenchmarkDecide(b *testing.B) {
-	for _, nodes := range []int{100, 1000, 5000} {
-		b.Run(fmt.Sprintf("nodes=%d", nodes), func(b *testing.B) {
-			c := schedcache.New()
-			for i := range nodes {
-				c.SetNode(fakeNode(fmt.Sprintf("node-%05d", i), "32", "256Gi", 110))
-			}
-			fw, err := profile.Build(DefaultProfile())
-			if err != nil {
-				b.Fatal(err)
-			}
-			algo := framework.NewAlgorithm(fw, 0, runtime.GOMAXPROCS(0))
-			ctx := context.Background()
-			b.ReportAllocs()
-			b.ResetTimer()
-			start := time.Now()
-			for i := range b.N {
-				pod := fakePod(fmt.Sprintf("pod-%d", i), "100m", "500Mi")
-				pod.UID = types.UID(strconv.Itoa(i))
-				res, err := algo.Schedule(ctx, pod, c.Snapshot())
-				if err != nil {
-					b.Fatal(err)
-				}
-				pod.Spec.NodeName = res.Node
-				if err := c.AssumePod(pod); err != nil {
-					b.Fatal(err)
-				}
-				if i%(nodes*100) == nodes*100-1 {
-					b.StopTimer()
-					c = schedcache.New()
-					for i := range nodes {
-						c.SetNode(fakeNode(fmt.Sprintf("node-%05d", i), "32", "256Gi", 110))
-					}
-					b.StartTimer()
-				}
-			}
-			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "pods/s")
-		})
+	for _, variant := range []string{variantPlain, variantAntiAffinity, variantSpread} {
+		for _, nodes := range []int{100, 1000, 5000} {
+			b.Run(fmt.Sprintf("%s/nodes=%d", variant, nodes), func(b *testing.B) {
+				benchDecide(b, variant, nodes)
+			})
+		}
 	}
+}
+
+func benchDecide(b *testing.B, variant string, nodes int) {
+	newCache := func() *schedcache.Cache {
+		c := schedcache.New()
+		for i := range nodes {
+			c.SetNode(benchNode(i))
+		}
+		return c
+	}
+	resetEvery := nodes * 100
+	if variant != variantPlain {
+		resetEvery = nodes * 5
+	}
+	groups := variantGroups(nodes, resetEvery)
+	c := newCache()
+	fw, err := profile.Build(DefaultProfile())
+	if err != nil {
+		b.Fatal(err)
+	}
+	algo := framework.NewAlgorithm(fw, 0, runtime.GOMAXPROCS(0))
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for i := range b.N {
+		pod, err := variantPod(variant, i, groups)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pod.UID = types.UID(strconv.Itoa(i))
+		res, err := algo.Schedule(ctx, pod, c.Snapshot())
+		if err != nil {
+			b.Fatal(err)
+		}
+		pod.Spec.NodeName = res.Node
+		if err := c.AssumePod(pod); err != nil {
+			b.Fatal(err)
+		}
+		if i%resetEvery == resetEvery-1 {
+			b.StopTimer()
+			c = newCache()
+			b.StartTimer()
+		}
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "pods/s")
 }

@@ -9,24 +9,28 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/capstan/capstan/internal/scheduler/plugins/interpodaffinity"
 	"github.com/capstan/capstan/internal/scheduler/plugins/nodeports"
 	"github.com/capstan/capstan/internal/scheduler/plugins/noderesources"
+	"github.com/capstan/capstan/internal/scheduler/plugins/podtopologyspread"
 	"github.com/capstan/capstan/internal/scheduler/queue"
 )
 
-// addHandlers routes informer events: unassigned pods of this scheduler to
+// addHandlers routes informer events and returns their HasSynced
+// functions (true once a handler has seen its informer's initial list):
+// unassigned pods of this scheduler to
 // the queue, assigned pods and nodes to the cache, and the events that can
 // make a waiting pod fit to the queue's unschedulable set.
-func (s *Scheduler) addHandlers() error {
-	_, err := s.informers.Core().V1().Pods().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+func (s *Scheduler) addHandlers() ([]cache.InformerSynced, error) {
+	podReg, err := s.informers.Core().V1().Pods().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj any) { s.onPod(nil, asPod(obj)) },
 		UpdateFunc: func(old, obj any) { s.onPod(asPod(old), asPod(obj)) },
 		DeleteFunc: func(obj any) { s.onPodDelete(asPod(obj)) },
 	})
 	if err != nil {
-		return fmt.Errorf("add pod handler: %w", err)
+		return nil, fmt.Errorf("add pod handler: %w", err)
 	}
-	_, err = s.informers.Core().V1().Nodes().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	nodeReg, err := s.informers.Core().V1().Nodes().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj any) { s.onNode(nil, asNode(obj)) },
 		UpdateFunc: func(old, obj any) { s.onNode(asNode(old), asNode(obj)) },
 		DeleteFunc: func(obj any) {
@@ -36,9 +40,9 @@ func (s *Scheduler) addHandlers() error {
 		},
 	})
 	if err != nil {
-		return fmt.Errorf("add node handler: %w", err)
+		return nil, fmt.Errorf("add node handler: %w", err)
 	}
-	return nil
+	return []cache.InformerSynced{podReg.HasSynced, nodeReg.HasSynced}, nil
 }
 
 func asPod(obj any) *v1.Pod {
@@ -69,6 +73,7 @@ func (s *Scheduler) onPod(old, pod *v1.Pod) {
 	if pod.Spec.NodeName != "" {
 		if old != nil && old.Spec.NodeName == "" {
 			s.queue.Delete(pod)
+			s.nominator.Remove(pod.UID)
 		}
 		if terminal(pod) {
 			s.cache.RemovePod(pod)
@@ -76,16 +81,23 @@ func (s *Scheduler) onPod(old, pod *v1.Pod) {
 			return
 		}
 		s.cache.AddPod(pod)
+		if old == nil || old.Spec.NodeName == "" {
+			s.queue.MoveUnschedulable(wantsPods)
+		}
 		return
 	}
 	// Gated pods wait outside the queue until their gates are removed
 	// (upstream's SchedulingGates PreEnqueue); deleting pods are not placed.
 	if pod.Spec.SchedulerName != s.name || terminal(pod) || len(pod.Spec.SchedulingGates) > 0 || pod.DeletionTimestamp != nil {
 		s.queue.Delete(pod)
+		s.nominator.Remove(pod.UID)
 		return
 	}
 	if s.cache.IsAssumed(pod) {
 		return
+	}
+	if pod.Status.NominatedNodeName != "" {
+		s.nominator.Set(pod, pod.Status.NominatedNodeName)
 	}
 	if old == nil {
 		s.queue.Add(pod)
@@ -100,6 +112,7 @@ func (s *Scheduler) onPodDelete(pod *v1.Pod) {
 	if pod == nil {
 		return
 	}
+	s.nominator.Remove(pod.UID)
 	if pod.Spec.NodeName != "" {
 		s.cache.RemovePod(pod)
 		s.queue.MoveUnschedulable(freedResources)
@@ -112,7 +125,14 @@ func (s *Scheduler) onPodDelete(pod *v1.Pod) {
 // freedResources matches pods a leaving pod could help: those rejected for
 // resources or ports somewhere.
 func freedResources(p *queue.QueuedPod) bool {
-	return p.UnschedulablePlugins == nil || p.UnschedulablePlugins[noderesources.FitName] || p.UnschedulablePlugins[nodeports.Name]
+	return p.UnschedulablePlugins == nil || p.UnschedulablePlugins[noderesources.FitName] || p.UnschedulablePlugins[nodeports.Name] ||
+		wantsPods(p)
+}
+
+// wantsPods matches pods a pod arriving or leaving could help: those
+// rejected by pod affinity or topology spread.
+func wantsPods(p *queue.QueuedPod) bool {
+	return p.UnschedulablePlugins[interpodaffinity.Name] || p.UnschedulablePlugins[podtopologyspread.Name]
 }
 
 // onNode records a node and, when it came or changed in a way that could

@@ -11,17 +11,21 @@ import (
 	"time"
 
 	v1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 
 	"github.com/capstan/capstan/internal/leaderelect"
 	schedcache "github.com/capstan/capstan/internal/scheduler/cache"
 	"github.com/capstan/capstan/internal/scheduler/framework"
+	"github.com/capstan/capstan/internal/scheduler/plugins/defaultpreemption"
 	"github.com/capstan/capstan/internal/scheduler/profile"
 	"github.com/capstan/capstan/internal/scheduler/queue"
 )
@@ -85,6 +89,7 @@ type Scheduler struct {
 	cache       *schedcache.Cache
 	queue       *queue.Queue
 	algo        *framework.Algorithm
+	nominator   *framework.Nominator
 	name        string
 	broadcaster events.EventBroadcaster
 	recorder    events.EventRecorder
@@ -125,10 +130,6 @@ func New(cfg Config) (*Scheduler, error) {
 	if cfg.EventsQPS <= 0 {
 		cfg.EventsQPS = 50
 	}
-	fw, err := profile.Build(cfg.Profile)
-	if err != nil {
-		return nil, fmt.Errorf("build scheduling profile: %w", err)
-	}
 	restConfig := rest.CopyConfig(cfg.RestConfig)
 	if restConfig.ContentType == "" {
 		// As upstream's componentconfig default: protobuf, JSON accepted.
@@ -146,22 +147,52 @@ func New(cfg Config) (*Scheduler, error) {
 		return nil, fmt.Errorf("build events client: %w", err)
 	}
 	b := events.NewBroadcaster(&events.EventSinkImpl{Interface: evClient.EventsV1()})
+	recorder := b.NewRecorder(scheme.Scheme, cfg.Profile.SchedulerName)
+	factory := informers.NewSharedInformerFactory(client, 0)
+	nominator := framework.NewNominator()
+	fw, err := profile.BuildWithDeps(cfg.Profile, pluginDeps(client, recorder, factory, nominator))
+	if err != nil {
+		return nil, fmt.Errorf("build scheduling profile: %w", err)
+	}
 	s := &Scheduler{
 		log:         cfg.Log,
 		client:      client,
-		informers:   informers.NewSharedInformerFactory(client, 0),
+		informers:   factory,
 		cache:       schedcache.New(),
 		queue:       queue.New(queue.Options{Clock: cfg.Clock}),
-		algo:        framework.NewAlgorithm(fw, cfg.Profile.PercentageOfNodesToScore, runtime.GOMAXPROCS(0)),
+		algo:        framework.NewAlgorithm(fw, cfg.Profile.PercentageOfNodesToScore, runtime.GOMAXPROCS(0)).WithNominator(nominator),
+		nominator:   nominator,
 		name:        cfg.Profile.SchedulerName,
 		broadcaster: b,
-		recorder:    b.NewRecorder(scheme.Scheme, cfg.Profile.SchedulerName),
+		recorder:    recorder,
 		bindSlots:   make(chan struct{}, cfg.MaxConcurrentBinds),
 	}
 	s.bindCall = func(ctx context.Context, b *v1.Binding) error {
 		return client.CoreV1().Pods(b.Namespace).Bind(ctx, b, metav1.CreateOptions{})
 	}
 	return s, nil
+}
+
+// pluginDeps gives the plugins their collaborators: preemption acts
+// through the API and reads PodDisruptionBudgets, InterPodAffinity reads
+// namespace labels. Asking for the listers registers their informers.
+func pluginDeps(client kubernetes.Interface, recorder events.EventRecorder, factory informers.SharedInformerFactory, nominator *framework.Nominator) profile.Deps {
+	pdbs := factory.Policy().V1().PodDisruptionBudgets().Lister()
+	namespaces := factory.Core().V1().Namespaces().Lister()
+	return profile.Deps{
+		Preemption: defaultpreemption.Options{
+			Evictor:   &defaultpreemption.APIEvictor{Client: client, Recorder: recorder},
+			PDBs:      func() ([]*policyv1.PodDisruptionBudget, error) { return pdbs.List(labels.Everything()) },
+			Nominator: nominator,
+		},
+		NamespaceLabels: func(name string) labels.Set {
+			ns, err := namespaces.Get(name)
+			if err != nil {
+				return nil
+			}
+			return ns.Labels
+		},
+	}
 }
 
 // Run starts the informers, waits for their caches, and schedules until ctx
@@ -173,7 +204,8 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		return fmt.Errorf("start event recording: %w", err)
 	}
 	defer s.broadcaster.Shutdown()
-	if err := s.addHandlers(); err != nil {
+	handlersSynced, err := s.addHandlers()
+	if err != nil {
 		return err
 	}
 	s.informers.Start(ctx.Done())
@@ -185,6 +217,11 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			}
 			return fmt.Errorf("sync informer cache for %v", typ)
 		}
+	}
+	// The caches being synced does not mean the handlers have seen every
+	// node yet; without this a first pod can meet an empty node cache.
+	if !cache.WaitForCacheSync(ctx.Done(), handlersSynced...) {
+		return nil
 	}
 	s.log.Info("scheduler started", "scheduler", s.name)
 	var wg sync.WaitGroup

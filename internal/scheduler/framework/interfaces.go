@@ -89,8 +89,21 @@ type StateKey string
 // only in PreFilter and PreScore, which run on one goroutine; Filter and
 // Score only read, so no lock is needed. Never shared between cycles.
 type CycleState struct {
-	values   map[StateKey]any
-	snapshot *Snapshot
+	values     map[StateKey]any
+	snapshot   *Snapshot
+	runFilters func(ctx context.Context, pod *v1.Pod, node *NodeInfo) *Status
+}
+
+// RunFilters runs the cycle's Filter plugins (those PreFilter did not
+// skip) for pod on node, which may be a modified copy of a snapshot node:
+// preemption uses it to test a node with victims removed. The state
+// computed by PreFilter is not recomputed for the change. Unless every
+// PreFilter passed it reports Unschedulable: nothing can be tested.
+func (c *CycleState) RunFilters(ctx context.Context, pod *v1.Pod, node *NodeInfo) *Status {
+	if c.runFilters == nil {
+		return NewStatus(Unschedulable, "prefilter did not pass")
+	}
+	return c.runFilters(ctx, pod, node)
 }
 
 // NewCycleState returns an empty state for a cycle over snap.

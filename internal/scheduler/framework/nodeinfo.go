@@ -17,6 +17,8 @@ type PodInfo struct {
 	NonZero Resource
 	// HostPorts are the host ports the pod binds.
 	HostPorts []v1.ContainerPort
+	// Affinity is the pod's parsed inter-pod affinity.
+	Affinity AffinityInfo
 }
 
 // NewPodInfo computes the derived values of pod.
@@ -26,7 +28,16 @@ func NewPodInfo(pod *v1.Pod) *PodInfo {
 		Requests:  PodRequests(pod, false),
 		NonZero:   PodRequests(pod, true),
 		HostPorts: HostPorts(pod),
+		Affinity:  newAffinityInfo(pod),
 	}
+}
+
+// PodPriority is spec.priority, 0 when unset (as upstream corev1helpers).
+func PodPriority(pod *v1.Pod) int32 {
+	if pod.Spec.Priority != nil {
+		return *pod.Spec.Priority
+	}
+	return 0
 }
 
 // HostPorts lists the container ports with a host port, of app containers
@@ -136,6 +147,11 @@ type NodeInfo struct {
 	Requested        Resource
 	NonZeroRequested Resource
 	UsedPorts        HostPortInfo
+	// PodsWithAffinity are the pods with any inter-pod affinity term;
+	// PodsWithRequiredAntiAffinity those with a required anti-affinity
+	// term. Both are subsets of Pods.
+	PodsWithAffinity             []*PodInfo
+	PodsWithRequiredAntiAffinity []*PodInfo
 	// ImageSizes maps each normalized image name on the node to its size.
 	ImageSizes map[string]int64
 	// Generation increases on every change (set by the cache).
@@ -180,6 +196,17 @@ func (n *NodeInfo) AddPod(pi *PodInfo) {
 	for _, p := range pi.HostPorts {
 		n.UsedPorts.Add(p.HostIP, string(p.Protocol), p.HostPort)
 	}
+	if pi.Affinity.HasAffinity() {
+		n.PodsWithAffinity = append(n.PodsWithAffinity, pi)
+	}
+	if len(pi.Affinity.RequiredAntiAffinity) > 0 {
+		n.PodsWithRequiredAntiAffinity = append(n.PodsWithRequiredAntiAffinity, pi)
+	}
+}
+
+// removeFrom drops the PodInfo with uid from list, keeping the order.
+func removeFrom(list []*PodInfo, uid string) []*PodInfo {
+	return slices.DeleteFunc(list, func(pi *PodInfo) bool { return string(pi.Pod.UID) == uid })
 }
 
 // RemovePod uncounts the pod with uid; it reports whether it was there.
@@ -197,6 +224,12 @@ func (n *NodeInfo) RemovePod(uid string) bool {
 		for _, p := range pi.HostPorts {
 			n.UsedPorts.Remove(p.HostIP, string(p.Protocol), p.HostPort)
 		}
+		if pi.Affinity.HasAffinity() {
+			n.PodsWithAffinity = removeFrom(n.PodsWithAffinity, uid)
+		}
+		if len(pi.Affinity.RequiredAntiAffinity) > 0 {
+			n.PodsWithRequiredAntiAffinity = removeFrom(n.PodsWithRequiredAntiAffinity, uid)
+		}
 		return true
 	}
 	return false
@@ -206,14 +239,16 @@ func (n *NodeInfo) RemovePod(uid string) bool {
 // (all read-only) but not the slices and sums.
 func (n *NodeInfo) Clone() *NodeInfo {
 	c := &NodeInfo{
-		Node:             n.Node,
-		Pods:             append([]*PodInfo(nil), n.Pods...),
-		Allocatable:      n.Allocatable.Clone(),
-		Requested:        n.Requested.Clone(),
-		NonZeroRequested: n.NonZeroRequested.Clone(),
-		UsedPorts:        make(HostPortInfo, len(n.UsedPorts)),
-		ImageSizes:       n.ImageSizes,
-		Generation:       n.Generation,
+		Node:                         n.Node,
+		Pods:                         append([]*PodInfo(nil), n.Pods...),
+		PodsWithAffinity:             slices.Clone(n.PodsWithAffinity),
+		PodsWithRequiredAntiAffinity: slices.Clone(n.PodsWithRequiredAntiAffinity),
+		Allocatable:                  n.Allocatable.Clone(),
+		Requested:                    n.Requested.Clone(),
+		NonZeroRequested:             n.NonZeroRequested.Clone(),
+		UsedPorts:                    make(HostPortInfo, len(n.UsedPorts)),
+		ImageSizes:                   n.ImageSizes,
+		Generation:                   n.Generation,
 	}
 	for ip, m := range n.UsedPorts {
 		cm := make(map[ProtocolPort]struct{}, len(m))

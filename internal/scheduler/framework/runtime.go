@@ -64,6 +64,9 @@ type cycle struct {
 	skipScore  map[string]bool
 	// filters are the Filter plugins not skipped by their PreFilter.
 	filters []FilterPlugin
+	// nominated are the nominated pods per node that this pod must leave
+	// room for (nil: none).
+	nominated map[string][]*PodInfo
 }
 
 // runPreFilter runs every PreFilter plugin; a rejection stops the chain and
@@ -85,6 +88,9 @@ func (f *Framework) runPreFilter(ctx context.Context, c *cycle, pod *v1.Pod, sna
 		if !c.skipFilter[p.Name()] {
 			c.filters = append(c.filters, p)
 		}
+	}
+	c.state.runFilters = func(ctx context.Context, pod *v1.Pod, node *NodeInfo) *Status {
+		return f.runFilter(ctx, c, pod, node)
 	}
 	return nil
 }

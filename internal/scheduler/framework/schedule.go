@@ -53,6 +53,14 @@ type Algorithm struct {
 	percentage  int32
 	parallelism int
 	next        int
+	nominator   *Nominator
+}
+
+// WithNominator makes a keep room on nominated nodes for the pods in n
+// and record there the nominations PostFilter makes; it returns a.
+func (a *Algorithm) WithNominator(n *Nominator) *Algorithm {
+	a.nominator = n
+	return a
 }
 
 // NewAlgorithm returns an Algorithm over fw; percentage is
@@ -64,7 +72,8 @@ func NewAlgorithm(fw *Framework, percentage int32, parallelism int) *Algorithm {
 // Schedule decides where pod goes. A pod that fits nowhere yields a
 // *FitError; any other error is a fault of a plugin or of ctx.
 func (a *Algorithm) Schedule(ctx context.Context, pod *v1.Pod, snap *Snapshot) (Result, error) {
-	c := &cycle{state: NewCycleState(snap), skipFilter: map[string]bool{}, skipScore: map[string]bool{}}
+	c := &cycle{state: NewCycleState(snap), skipFilter: map[string]bool{}, skipScore: map[string]bool{},
+		nominated: a.nominator.forCycle(pod)}
 	if len(snap.Nodes) == 0 {
 		return Result{}, &FitError{Pod: pod}
 	}
@@ -107,6 +116,9 @@ func (a *Algorithm) Schedule(ctx context.Context, pod *v1.Pod, snap *Snapshot) (
 
 func (a *Algorithm) finishFitError(ctx context.Context, c *cycle, fe *FitError, snap *Snapshot) error {
 	fe.NominatedNode, fe.PostFilterMsg = a.fw.runPostFilter(ctx, c, fe.Pod, fe.NodeStatuses)
+	if fe.NominatedNode != "" && a.nominator != nil {
+		a.nominator.Set(fe.Pod, fe.NominatedNode)
+	}
 	fe.Hint = a.fw.explain(fe.Pod, snap, fe.NodeStatuses)
 	return fe
 }
@@ -120,7 +132,7 @@ func (a *Algorithm) findFeasible(ctx context.Context, c *cycle, pod *v1.Pod, sna
 	n := len(nodes)
 	want := NumFeasibleNodesToFind(a.percentage, n)
 	start := a.next % n
-	if len(c.filters) == 0 {
+	if len(c.filters) == 0 && c.nominated == nil {
 		out := make([]*NodeInfo, 0, want)
 		for i := 0; i < want; i++ {
 			out = append(out, nodes[(start+i)%n])
@@ -135,7 +147,7 @@ func (a *Algorithm) findFeasible(ctx context.Context, c *cycle, pod *v1.Pod, sna
 	fctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	check := func(i int) {
-		st := a.fw.runFilter(fctx, c, pod, nodes[(start+i)%n])
+		st := a.fw.filterWithNominated(fctx, c, pod, nodes[(start+i)%n])
 		if st.IsSuccess() {
 			l := int(foundLen.Add(1))
 			if l > want {

@@ -115,8 +115,10 @@ func (s *Status) Plugin() string {
 }
 
 // WithPlugin records the plugin name on s and returns s.
+// It writes only when the name differs, so a plugin may return one status
+// value, already named, from concurrent Filter calls.
 func (s *Status) WithPlugin(name string) *Status {
-	if s != nil {
+	if s != nil && s.plugin != name {
 		s.plugin = name
 	}
 	return s

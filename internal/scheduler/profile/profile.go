@@ -5,8 +5,10 @@ import (
 	"slices"
 
 	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/capstan/capstan/internal/scheduler/framework"
+	"github.com/capstan/capstan/internal/scheduler/plugins/defaultpreemption"
 	"github.com/capstan/capstan/internal/scheduler/plugins/noderesources"
 )
 
@@ -34,13 +36,27 @@ type Config struct {
 	// BalancedAllocationResources are the resources balanced (cpu, memory
 	// if empty).
 	BalancedAllocationResources []v1.ResourceName
+	// HardPodAffinityWeight is InterPodAffinity's weight for existing
+	// pods' required affinity terms (0 means 1, as upstream).
+	HardPodAffinityWeight int32
+}
+
+// Deps are the running scheduler's collaborators some plugins need; the
+// zero value is fine for pure decisions (tests, benchmarks).
+type Deps struct {
+	// Preemption gives DefaultPreemption its evictor, PDB lister and
+	// nominator.
+	Preemption defaultpreemption.Options
+	// NamespaceLabels lets InterPodAffinity evaluate namespaceSelectors.
+	NamespaceLabels func(ns string) labels.Set
 }
 
 // Default returns upstream's default profile: filters NodeUnschedulable,
 // NodeName, TaintToleration, NodeAffinity, NodePorts, NodeResourcesFit;
-// scores TaintToleration 3, NodeAffinity 2, NodeResourcesFit 1 (least
-// allocated), NodeResourcesBalancedAllocation 1, ImageLocality 1;
-// PostFilter DefaultPreemption.
+// PodTopologySpread, InterPodAffinity; scores TaintToleration 3,
+// NodeAffinity 2, NodeResourcesFit 1 (least allocated), PodTopologySpread
+// 2, InterPodAffinity 2, NodeResourcesBalancedAllocation 1, ImageLocality
+// 1; PostFilter DefaultPreemption.
 func Default() Config {
 	return Config{
 		SchedulerName: DefaultSchedulerName,
@@ -51,6 +67,8 @@ func Default() Config {
 			{Name: "NodeAffinity", Weight: 2},
 			{Name: "NodePorts"},
 			{Name: "NodeResourcesFit", Weight: 1},
+			{Name: "PodTopologySpread", Weight: 2},
+			{Name: "InterPodAffinity", Weight: 2},
 			{Name: "DefaultPreemption"},
 			{Name: "NodeResourcesBalancedAllocation", Weight: 1},
 			{Name: "ImageLocality", Weight: 1},
@@ -79,8 +97,12 @@ func (c Config) WithWeight(name string, weight int32) Config {
 	return c
 }
 
-// Build validates c and returns the framework of its plugins.
-func Build(c Config) (*framework.Framework, error) {
+// Build validates c and returns the framework of its plugins, without
+// collaborators (preemption then decides but does not act).
+func Build(c Config) (*framework.Framework, error) { return BuildWithDeps(c, Deps{}) }
+
+// BuildWithDeps is Build with the running scheduler's collaborators.
+func BuildWithDeps(c Config, deps Deps) (*framework.Framework, error) {
 	if c.PercentageOfNodesToScore < 0 || c.PercentageOfNodesToScore > 100 {
 		return nil, fmt.Errorf("profile %q: percentageOfNodesToScore %d not in 0..100", c.SchedulerName, c.PercentageOfNodesToScore)
 	}
@@ -94,7 +116,7 @@ func Build(c Config) (*framework.Framework, error) {
 		if p.Weight < 0 || p.Weight > 100 {
 			return nil, fmt.Errorf("profile %q: plugin %s weight %d not in 0..100", c.SchedulerName, p.Name, p.Weight)
 		}
-		pl, err := newInTreePlugin(p.Name, &c)
+		pl, err := newInTreePlugin(p.Name, &c, &deps)
 		if err != nil {
 			return nil, fmt.Errorf("profile %q: %w", c.SchedulerName, err)
 		}

@@ -6,17 +6,19 @@ import (
 	"github.com/capstan/capstan/internal/scheduler/framework"
 	"github.com/capstan/capstan/internal/scheduler/plugins/defaultpreemption"
 	"github.com/capstan/capstan/internal/scheduler/plugins/imagelocality"
+	"github.com/capstan/capstan/internal/scheduler/plugins/interpodaffinity"
 	"github.com/capstan/capstan/internal/scheduler/plugins/nodeaffinity"
 	"github.com/capstan/capstan/internal/scheduler/plugins/nodename"
 	"github.com/capstan/capstan/internal/scheduler/plugins/nodeports"
 	"github.com/capstan/capstan/internal/scheduler/plugins/noderesources"
 	"github.com/capstan/capstan/internal/scheduler/plugins/nodeunschedulable"
+	"github.com/capstan/capstan/internal/scheduler/plugins/podtopologyspread"
 	"github.com/capstan/capstan/internal/scheduler/plugins/tainttoleration"
 )
 
 // newInTreePlugin is the registry of in-tree plugins: the one place that
 // maps a plugin name to its constructor.
-func newInTreePlugin(name string, cfg *Config) (framework.Plugin, error) {
+func newInTreePlugin(name string, cfg *Config, deps *Deps) (framework.Plugin, error) {
 	switch name {
 	case nodeunschedulable.Name:
 		return &nodeunschedulable.NodeUnschedulable{}, nil
@@ -34,8 +36,13 @@ func newInTreePlugin(name string, cfg *Config) (framework.Plugin, error) {
 		return noderesources.NewBalancedAllocation(cfg.BalancedAllocationResources), nil
 	case imagelocality.Name:
 		return &imagelocality.ImageLocality{}, nil
+	case podtopologyspread.Name:
+		return &podtopologyspread.PodTopologySpread{}, nil
+	case interpodaffinity.Name:
+		return interpodaffinity.New(interpodaffinity.Options{NamespaceLabels: deps.NamespaceLabels,
+			HardPodAffinityWeight: cfg.HardPodAffinityWeight}), nil
 	case defaultpreemption.Name:
-		return &defaultpreemption.DefaultPreemption{}, nil
+		return defaultpreemption.New(deps.Preemption), nil
 	}
 	return nil, fmt.Errorf("unknown plugin %q", name)
 }

@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/yaml"
 
 	"github.com/capstan/capstan/internal/scheduler/framework"
+	"github.com/capstan/capstan/internal/scheduler/plugins/defaultpreemption"
 	"github.com/capstan/capstan/internal/scheduler/plugins/noderesources"
 )
 
@@ -23,7 +24,9 @@ var update = flag.Bool("update", false, "rewrite testdata/scenarios/*.golden fro
 // scenario is one testdata/scenarios/NAME.yaml: a cluster, pods already
 // bound, and pods to schedule in order (each decision is assumed before
 // the next pod). The expected outcome of each pod is in NAME.golden:
-// "pod -> node" or "pod: <FitError message>".
+// "pod -> node" or "pod: <FitError message>". When preemption nominates a
+// node, the line "pod preempts <victims> on <node>" follows; the victims
+// are removed and the pod is scheduled once more.
 type scenario struct {
 	Profile struct {
 		ScoringStrategy          noderesources.ScoringStrategyType `json:"scoringStrategy"`
@@ -50,7 +53,8 @@ func (sc *scenario) config() Config {
 
 // run schedules the scenario's pods and renders the outcomes.
 func (sc *scenario) run(t *testing.T) string {
-	fw, err := Build(sc.config())
+	rec := &recordingEvictor{}
+	fw, err := BuildWithDeps(sc.config(), Deps{Preemption: defaultpreemption.Options{Evictor: rec}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,21 +83,41 @@ func (sc *scenario) run(t *testing.T) string {
 		if pod.Spec.SchedulerName == "" {
 			pod.Spec.SchedulerName = DefaultSchedulerName
 		}
-		snap := framework.NewSnapshot(cloneAll(list))
-		res, err := algo.Schedule(context.Background(), pod, snap)
-		var fe *framework.FitError
-		switch {
-		case errors.As(err, &fe):
-			fmt.Fprintf(&out, "%s: %s\n", pod.Name, fe.Error())
-		case err != nil:
-			t.Fatalf("pod %s: fault: %v", pod.Name, err)
-		default:
-			fmt.Fprintf(&out, "%s -> %s\n", pod.Name, res.Node)
-			pod.Spec.NodeName = res.Node
-			place(pod)
+		for attempt := 0; attempt < 2; attempt++ {
+			rec.victims = nil
+			snap := framework.NewSnapshot(cloneAll(list))
+			res, err := algo.Schedule(context.Background(), pod, snap)
+			var fe *framework.FitError
+			switch {
+			case errors.As(err, &fe):
+				fmt.Fprintf(&out, "%s: %s\n", pod.Name, fe.Error())
+			case err != nil:
+				t.Fatalf("pod %s: fault: %v", pod.Name, err)
+			default:
+				fmt.Fprintf(&out, "%s -> %s\n", pod.Name, res.Node)
+				pod.Spec.NodeName = res.Node
+				place(pod)
+			}
+			if fe == nil || fe.NominatedNode == "" {
+				break
+			}
+			names := make([]string, len(rec.victims))
+			for i, v := range rec.victims {
+				names[i] = v.Name
+				infos[fe.NominatedNode].RemovePod(string(v.UID))
+			}
+			fmt.Fprintf(&out, "%s preempts %s on %s\n", pod.Name, strings.Join(names, ","), fe.NominatedNode)
 		}
 	}
 	return out.String()
+}
+
+// recordingEvictor remembers the victims of the last preemption.
+type recordingEvictor struct{ victims []*v1.Pod }
+
+func (r *recordingEvictor) Preempt(_ context.Context, _ *v1.Pod, _ string, victims []*v1.Pod) error {
+	r.victims = victims
+	return nil
 }
 
 func cloneAll(in []*framework.NodeInfo) []*framework.NodeInfo {

@@ -1,6 +1,9 @@
-// Package defaultpreemption is the DefaultPreemption PostFilter as far as
-// this slice goes: it never evicts anything, but it answers with the
-// message upstream gives when preemption cannot help, so users read the
-// same text. Victim selection is to come; it must then only nominate and
-// evict through the API, never change the snapshot.
+// Package defaultpreemption is the DefaultPreemption PostFilter: for a pod
+// that fits nowhere it finds, per node, the fewest and least important
+// lower-priority pods whose removal lets the pod fit (sparing pods whose
+// PodDisruptionBudget would be violated where it can), picks one node as
+// upstream does, and hands the decision to an Evictor, which nominates the
+// node and deletes the victims through the API. The choice (victims.go)
+// is a pure function of the snapshot; it must never change the snapshot,
+// and all I/O stays behind the Evictor interface.
 package defaultpreemption

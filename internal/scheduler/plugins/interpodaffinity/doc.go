@@ -1,0 +1,9 @@
+// Package interpodaffinity is the InterPodAffinity plugin: required pod
+// affinity and anti-affinity as a filter (including existing pods'
+// anti-affinity against the incoming pod) and preferred terms as a score,
+// with upstream's reasons and weights. PreFilter and PreScore count
+// matching pods per topology pair once per cycle so that Filter and Score
+// are a few map lookups per node. It reads only the snapshot and the
+// namespace labels it is given; it must not do I/O or keep state between
+// cycles.
+package interpodaffinity

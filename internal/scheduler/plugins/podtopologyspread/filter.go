@@ -1,0 +1,127 @@
+package podtopologyspread
+
+import (
+	"context"
+	"errors"
+	"math"
+
+	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/capstan/capstan/internal/scheduler/framework"
+)
+
+// Name is the plugin's upstream name.
+const Name = "PodTopologySpread"
+
+// Upstream reasons.
+const (
+	ReasonConstraintsNotMatch = "node(s) didn't match pod topology spread constraints"
+	ReasonNodeLabelNotMatch   = ReasonConstraintsNotMatch + " (missing required label)"
+)
+
+const (
+	preFilterKey = framework.StateKey("PreFilter" + Name)
+	preScoreKey  = framework.StateKey("PreScore" + Name)
+)
+
+var errNoState = errors.New("no PodTopologySpread state")
+
+// PodTopologySpread is the plugin.
+type PodTopologySpread struct{}
+
+var (
+	_ framework.PreFilterPlugin = (*PodTopologySpread)(nil)
+	_ framework.FilterPlugin    = (*PodTopologySpread)(nil)
+	_ framework.PreScorePlugin  = (*PodTopologySpread)(nil)
+	_ framework.ScorePlugin     = (*PodTopologySpread)(nil)
+)
+
+// Name returns Name.
+func (*PodTopologySpread) Name() string { return Name }
+
+// domains are the counts of one constraint per topology value, over the
+// nodes that count.
+type domains struct {
+	counts map[string]int
+	// min is the smallest count, or 0 when fewer than minDomains domains
+	// exist.
+	min int
+}
+
+type preFilterState struct {
+	constraints []constraint
+	domains     []domains
+	// selfMatch is 1 for each constraint whose selector matches the pod.
+	selfMatch []int
+	// rejected and missingLabel are the cycle's rejection statuses, made
+	// once: most nodes may be rejected and Filter then allocates nothing.
+	rejected, missingLabel *framework.Status
+}
+
+// PreFilter counts the pods each DoNotSchedule constraint selects per
+// topology value, over nodes that have every constraint's key and pass
+// the constraint's node inclusion policies. No constraint: Skip.
+func (*PodTopologySpread) PreFilter(_ context.Context, state *framework.CycleState, pod *v1.Pod, snap *framework.Snapshot) *framework.Status {
+	cs := constraints(pod, v1.DoNotSchedule)
+	if len(cs) == 0 {
+		return framework.NewStatus(framework.Skip)
+	}
+	s := &preFilterState{constraints: cs, domains: make([]domains, len(cs)), selfMatch: make([]int, len(cs)),
+		rejected:     framework.NewStatus(framework.Unschedulable, ReasonConstraintsNotMatch).WithPlugin(Name),
+		missingLabel: framework.NewStatus(framework.UnschedulableAndUnresolvable, ReasonNodeLabelNotMatch).WithPlugin(Name)}
+	for i := range cs {
+		s.domains[i].counts = map[string]int{}
+		if cs[i].Selector.Matches(labels.Set(pod.Labels)) {
+			s.selfMatch[i] = 1
+		}
+	}
+	for _, n := range snap.Nodes {
+		if !hasAllKeys(n.Node, cs) {
+			continue
+		}
+		for i := range cs {
+			if !cs[i].nodeCounts(pod, n.Node) {
+				continue
+			}
+			s.domains[i].counts[n.Node.Labels[cs[i].TopologyKey]] += countMatching(n.Pods, cs[i].Selector, pod.Namespace)
+		}
+	}
+	for i := range s.domains {
+		d := &s.domains[i]
+		if len(d.counts) < int(cs[i].MinDomains) {
+			continue
+		}
+		d.min = math.MaxInt
+		for _, c := range d.counts {
+			d.min = min(d.min, c)
+		}
+		if d.min == math.MaxInt {
+			d.min = 0
+		}
+	}
+	state.Write(preFilterKey, s)
+	return nil
+}
+
+// Filter rejects a node lacking a constraint's key (unresolvable) or on
+// which placing the pod would make count + self - min exceed maxSkew.
+func (*PodTopologySpread) Filter(_ context.Context, state *framework.CycleState, _ *v1.Pod, node *framework.NodeInfo) *framework.Status {
+	v, ok := state.Read(preFilterKey)
+	if !ok {
+		return framework.AsStatus(errNoState)
+	}
+	s := v.(*preFilterState)
+	for i := range s.constraints {
+		c := &s.constraints[i]
+		val, ok := node.Node.Labels[c.TopologyKey]
+		if !ok {
+			return s.missingLabel
+		}
+		d := &s.domains[i]
+		if d.counts[val]+s.selfMatch[i]-d.min > int(c.MaxSkew) {
+			return s.rejected
+		}
+	}
+	return nil
+}
