@@ -1,13 +1,17 @@
 package dns
 
 import (
+	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	mdns "github.com/miekg/dns"
-
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/capstan/capstan/internal/apiserver/apiservertest"
 )
 
 // BenchmarkResolve measures in-zone answers by cluster size: a ClusterIP
@@ -39,4 +43,40 @@ func BenchmarkResolve(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkUDPQueries asks a real server over UDP, one client with one
+// connection, one query at a time: the queries/s a pod's resolver sees.
+func BenchmarkUDPQueries(b *testing.B) {
+	srv := apiservertest.Start(b, nil)
+	cs := srv.Clientset(b, false)
+	ctx := context.Background()
+	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "default"},
+		Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{Port: 80}}}}
+	if _, err := cs.CoreV1().Services("default").Create(ctx, svc, metav1.CreateOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	addr := startDNS(b, cs, "127.0.0.1:1")
+	req := new(mdns.Msg)
+	req.SetQuestion("web.default.svc.cluster.local.", mdns.TypeA)
+	eventually(b, "udp", addr, req, func(m *mdns.Msg) error {
+		if len(m.Answer) != 1 {
+			return fmt.Errorf("answer %v", m.Answer)
+		}
+		return nil
+	})
+	c := &mdns.Client{Net: "udp", Timeout: 2 * time.Second}
+	conn, err := c.Dial(addr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	b.ResetTimer()
+	start := time.Now()
+	for range b.N {
+		if _, _, err := c.ExchangeWithConn(req.Copy(), conn); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "queries/s")
 }

@@ -21,7 +21,7 @@ import (
 
 // startDNS runs the cluster DNS server against client on 127.0.0.1:0 with
 // one upstream and returns its address; it stops when the test ends.
-func startDNS(t *testing.T, client kubernetes.Interface, upstream string) string {
+func startDNS(t testing.TB, client kubernetes.Interface, upstream string) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s, err := Listen(ctx, Options{Client: client, Listen: "127.0.0.1:0", Upstreams: []string{upstream},
@@ -42,7 +42,7 @@ func startDNS(t *testing.T, client kubernetes.Interface, upstream string) string
 }
 
 // eventually asks addr over net until check accepts the reply or 15s pass.
-func eventually(t *testing.T, netw, addr string, req *mdns.Msg, check func(*mdns.Msg) error) *mdns.Msg {
+func eventually(t testing.TB, netw, addr string, req *mdns.Msg, check func(*mdns.Msg) error) *mdns.Msg {
 	t.Helper()
 	c := &mdns.Client{Net: netw, Timeout: 2 * time.Second}
 	deadline := time.Now().Add(15 * time.Second)
