@@ -3,6 +3,9 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -236,5 +239,54 @@ func BenchmarkDeploymentTo5000(b *testing.B) {
 		b.ReportMetric(rss, "MB-server-5000pods")
 		b.ReportMetric(anon, "MB-anon-server-5000pods")
 		c.cleanup()
+	}
+}
+
+// BenchmarkClusterIPOverhead compares HTTP request latency from the node to
+// a pod through its Service's ClusterIP with going straight to the pod IP.
+// Run: go test -run X -bench ClusterIPOverhead -benchtime 1x ./test/e2e
+func BenchmarkClusterIPOverhead(b *testing.B) {
+	const requests = 2000
+	c := startNode(b)
+	k := &kubectl{t: b, cluster: c, version: "1.33", path: filepath.Join(kubectlDir, "kubectl.1.33"), kubeconfig: c.kubeconfig, home: b.TempDir()}
+	k.okIn(webPod("web", c.nodeName, "app: web")+`---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
+`, "apply", "-f", "-")
+	k.ok("wait", "--for=condition=Ready", "pod/web", "--timeout=60s")
+	podIP := k.ok("get", "pod", "web", "-o", "jsonpath={.status.podIP}")
+	clusterIP := k.ok("get", "svc", "web", "-o", "jsonpath={.spec.clusterIP}")
+	client := &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	measure := func(url string) time.Duration {
+		if err := eventually(context.Background(), 30*time.Second, func() error {
+			resp, err := client.Get(url)
+			if err == nil {
+				resp.Body.Close()
+			}
+			return err
+		}); err != nil {
+			b.Fatalf("%s: %v", url, err)
+		}
+		start := time.Now()
+		for range requests {
+			resp, err := client.Get(url)
+			if err != nil {
+				b.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		return time.Since(start) / requests
+	}
+	for range b.N {
+		direct := measure("http://" + net.JoinHostPort(podIP, "8080") + "/")
+		viaService := measure("http://" + net.JoinHostPort(clusterIP, "80") + "/")
+		b.ReportMetric(float64(direct.Microseconds()), "us/req-pod-ip")
+		b.ReportMetric(float64(viaService.Microseconds()), "us/req-cluster-ip")
+		b.ReportMetric(100*(float64(viaService)/float64(direct)-1), "%-overhead")
 	}
 }

@@ -119,6 +119,8 @@ type serverOptions struct {
 	bindAll bool
 	// nodeIP is the server's node address (default 127.0.0.1).
 	nodeIP string
+	// extraArgs are appended to the server's command line.
+	extraArgs []string
 }
 
 // cluster is one running `capstan server` process.
@@ -212,6 +214,7 @@ func launch(t testing.TB, opts serverOptions) (*cluster, error) {
 	if opts.etcdServers != "" {
 		args = append(args, "--etcd-servers", opts.etcdServers)
 	}
+	args = append(args, opts.extraArgs...)
 	c.cmd = exec.Command(os.Getenv(binaryEnv), args...)
 	c.cmd.Stdout, c.cmd.Stderr = logFile, logFile
 	c.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}

@@ -63,8 +63,8 @@ func (c *cluster) removePods() {
 const busyboxV2 = "capstan.local/test/busybox:2"
 
 // startNode starts a server with its own node, waits for the node to be
-// Ready and imports the busybox test image.
-func startNode(t testing.TB) *cluster {
+// Ready and imports the busybox test image. extraArgs go to the server.
+func startNode(t testing.TB, extraArgs ...string) *cluster {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("a node needs root (containerd, network)")
@@ -72,7 +72,7 @@ func startNode(t testing.TB) *cluster {
 	if _, err := exec.LookPath("containerd"); err != nil {
 		t.Skip("containerd not installed: run scripts/install-deps.sh")
 	}
-	c := startCluster(t, serverOptions{agent: true})
+	c := startCluster(t, serverOptions{agent: true, extraArgs: extraArgs})
 	k := &kubectl{t: t, cluster: c, version: "1.33", path: filepath.Join(kubectlDir, "kubectl.1.33"), kubeconfig: c.kubeconfig, home: t.TempDir()}
 	// kubectl wait fails at once on a node that has not registered yet.
 	if err := eventually(context.Background(), 60*time.Second, func() error { return k.run("get", "node", c.nodeName).err }); err != nil {
