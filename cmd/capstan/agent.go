@@ -9,11 +9,13 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/capstan/capstan/internal/agent"
+	"github.com/capstan/capstan/internal/kubelet/eviction"
 	"github.com/capstan/capstan/internal/pki"
 	"github.com/capstan/capstan/internal/server"
 )
@@ -25,6 +27,11 @@ func nodeFlags(f *pflag.FlagSet, cfg *agent.Config) {
 	f.StringVar(&cfg.ContainerRuntimeEndpoint, "container-runtime-endpoint", "", "CRI socket of an existing runtime (default: start containerd)")
 	f.IntVar(&cfg.KubeletPort, "kubelet-port", 10250, "port of the kubelet API")
 	f.StringVar(&cfg.NFTablesPrefix, "nftables-prefix", "capstan", "prefix of this node's nftables tables (one per node on a machine)")
+	f.StringVar(&cfg.Eviction.Hard, "eviction-hard", eviction.DefaultHard, "hard eviction thresholds, e.g. memory.available<100Mi,nodefs.available<10% (empty: none)")
+	f.StringVar(&cfg.Eviction.Soft, "eviction-soft", "", "soft eviction thresholds, e.g. memory.available<1Gi (each needs a grace period)")
+	f.StringVar(&cfg.Eviction.SoftGracePeriod, "eviction-soft-grace-period", "", "grace periods of the soft thresholds, e.g. memory.available=1m30s")
+	f.DurationVar(&cfg.Eviction.PressureTransitionPeriod, "eviction-pressure-transition-period", 5*time.Minute, "how long a pressure condition stays after the pressure ends")
+	f.Int64Var(&cfg.Eviction.MaxPodGracePeriod, "eviction-max-pod-grace-period", 0, "grace period in seconds of pods evicted for a soft threshold")
 }
 
 func newAgentCommand() *cobra.Command {

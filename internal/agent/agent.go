@@ -16,6 +16,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
@@ -61,7 +62,9 @@ type Config struct {
 	// ("<prefix>-proxy", "<prefix>-network"; default capstan); nodes sharing
 	// a network namespace need their own.
 	NFTablesPrefix string
-	Log            *slog.Logger
+	// Eviction configures node-pressure eviction.
+	Eviction EvictionConfig
+	Log      *slog.Logger
 }
 
 // Run runs the node agent until ctx ends.
@@ -87,8 +90,9 @@ func Run(ctx context.Context, cfg Config) error {
 		cfg.NodeIP = ip
 	}
 	cniDir := filepath.Join(cfg.DataDir, "cni", "net.d")
-	endpoint := cfg.ContainerRuntimeEndpoint
+	endpoint, imageFs := cfg.ContainerRuntimeEndpoint, ""
 	if endpoint == "" {
+		imageFs = containerd.NewLayout(cfg.DataDir).Root
 		proc, err := containerd.Start(ctx, containerd.Options{DataDir: cfg.DataDir, Log: log,
 			CNIConfDir: cniDir, SandboxImage: images.PauseImage, StreamAddress: cfg.NodeIP})
 		if err != nil {
@@ -139,6 +143,20 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	kick := make(chan struct{}, 1)
+	if err := os.MkdirAll(rootDir, 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", rootDir, err)
+	}
+	evictions, err := newEvictionManager(cfg.Eviction, k, rs, rootDir, imageFs, func() {
+		select {
+		case kick <- struct{}{}:
+		default:
+		}
+	}, func(eventType, reason, message string) {
+		recorder.Event(&corev1.ObjectReference{Kind: "Node", Name: cfg.NodeName, UID: types.UID(cfg.NodeName)}, eventType, reason, message)
+	}, log.With("component", "eviction"))
+	if err != nil {
+		return err
+	}
 	var wg sync.WaitGroup
 	ctx, cancel := context.WithCancel(ctx)
 	defer func() { cancel(); wg.Wait() }()
@@ -154,7 +172,7 @@ func Run(ctx context.Context, cfg Config) error {
 		return nodestatus.Run(ctx, nodestatus.Options{
 			Client: client, NodeName: cfg.NodeName, Runtime: rs, Images: is, Log: log.With("component", "nodestatus"),
 			DataDir: cfg.DataDir, ControlPlane: cfg.ControlPlane, InternalIP: cfg.NodeIP, KubeletVersion: cfg.KubeletVersion,
-			KubeletPort: int32(cfg.KubeletPort), Kick: kick,
+			KubeletPort: int32(cfg.KubeletPort), Kick: kick, Pressure: evictions.Pressure,
 			ReadyFunc: func(ctx context.Context) error { return nodestatus.RuntimeReady(ctx, rs) },
 		})
 	})
@@ -166,6 +184,7 @@ func Run(ctx context.Context, cfg Config) error {
 		return nil
 	})
 	run("kubelet", k.Run)
+	run("eviction", evictions.Run)
 	run("service proxy", func(ctx context.Context) error {
 		return proxy.Run(ctx, proxy.Options{Client: client, NodeName: cfg.NodeName, NodeIPs: []net.IP{net.ParseIP(cfg.NodeIP)},
 			Log: log.With("component", "proxy"), ClusterCIDR: cfg.ClusterCIDR, Table: cfg.NFTablesPrefix + "-proxy"})

@@ -79,6 +79,7 @@ type Kubelet struct {
 	pullErrors map[string]string
 	lastStatus map[types.UID][]byte // JSON of the last status written
 	relisted   map[types.UID]string // runtime fingerprint per pod
+	evictions  map[types.UID]Eviction
 }
 
 // New checks cfg and builds a Kubelet.
@@ -127,6 +128,7 @@ func New(cfg Config) (*Kubelet, error) {
 		pullErrors:  map[string]string{},
 		lastStatus:  map[types.UID][]byte{},
 		relisted:    map[types.UID]string{},
+		evictions:   map[types.UID]Eviction{},
 	}
 	if k.hooks == nil {
 		k.hooks = &builtinHooks{runtime: cfg.Runtime, clock: cfg.Clock}

@@ -35,6 +35,9 @@ func (k *Kubelet) updateStatus(ctx context.Context, pod *v1.Pod) (*v1.PodStatus,
 		Ready:   func(n string) bool { return k.cfg.Probes.Ready(pod.UID, n) },
 		Started: func(n string) bool { return k.cfg.Probes.Started(pod.UID, n) },
 	})
+	if ev, ok := k.eviction(pod.UID); ok {
+		applyEviction(&status, ev, apiTime(k.clock.Now()))
+	}
 	if err := k.patchStatus(ctx, pod, base.Status, status); err != nil {
 		return nil, err
 	}

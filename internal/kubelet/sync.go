@@ -20,6 +20,9 @@ func (k *Kubelet) syncPod(ctx context.Context, pod *v1.Pod) (time.Duration, erro
 	if pod.Status.Phase == v1.PodSucceeded || pod.Status.Phase == v1.PodFailed {
 		return 0, k.syncTerminal(ctx, pod)
 	}
+	if ev, ok := k.eviction(pod.UID); ok {
+		return 0, k.syncEvicted(ctx, pod, ev)
+	}
 	vols, err := k.cfg.Volumes.SetUp(ctx, pod)
 	if err != nil {
 		k.event(pod, nil, v1.EventTypeWarning, "FailedMount", err.Error())
@@ -226,6 +229,7 @@ func (k *Kubelet) forget(uid types.UID) {
 	delete(k.waiting, uid)
 	delete(k.liveness, uid)
 	delete(k.lastStatus, uid)
+	delete(k.evictions, uid)
 }
 
 // gracePeriod is the pod's termination grace in seconds: the deletion's,

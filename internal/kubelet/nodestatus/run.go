@@ -58,6 +58,9 @@ type Options struct {
 	// present); its error text becomes the Ready condition's message. nil
 	// means always ready.
 	ReadyFunc func(ctx context.Context) error
+	// Pressure reports the pressure conditions that are True (the eviction
+	// manager's); nil means none. Send on Kick when they change.
+	Pressure func() []v1.NodeConditionType
 	// Machine replaces the host facts (tests); nil reads them from the host.
 	Machine func() (MachineInfo, error)
 	// Intervals: status check (10 s), unchanged status report (5 min),
@@ -259,6 +262,9 @@ func (r *reporter) facts(ctx context.Context) (Facts, error) {
 		m.InternalIP = r.opts.InternalIP
 	}
 	f := Facts{Machine: m}
+	if r.opts.Pressure != nil {
+		f.Pressure = r.opts.Pressure()
+	}
 	if r.opts.Runtime != nil {
 		if v, err := r.opts.Runtime.Version(ctx, "v1"); err == nil {
 			f.RuntimeVersion = RuntimeVersion(v)

@@ -45,6 +45,7 @@ type harness struct {
 	clock    *clocktesting.FakeClock
 	notReady atomic.Pointer[string]
 	machine  atomic.Int64 // Machine() calls, one per status check
+	pressure atomic.Pointer[[]v1.NodeConditionType]
 	t0       time.Time
 }
 
@@ -66,6 +67,12 @@ func start(t *testing.T, setup func(kubernetes.Interface)) *harness {
 			Client: h.client, NodeName: "node-a", Runtime: fakeRuntime{}, Images: images,
 			Clock: h.clock, Log: slog.New(slog.DiscardHandler), ControlPlane: true, InternalIP: "10.9.8.7",
 			Reserved: v1.ResourceList{v1.ResourceMemory: resource.MustParse("1Gi")},
+			Pressure: func() []v1.NodeConditionType {
+				if p := h.pressure.Load(); p != nil {
+					return *p
+				}
+				return nil
+			},
 			ReadyFunc: func(context.Context) error {
 				if m := h.notReady.Load(); m != nil {
 					return errors.New(*m)
@@ -260,4 +267,32 @@ func TestAdoptsExistingNodeAndReregistersAfterDelete(t *testing.T) {
 		l := h.lease()
 		return l != nil && len(l.OwnerReferences) == 1 && l.OwnerReferences[0].UID == h.node().UID
 	})
+}
+
+func TestReportsPressureConditions(t *testing.T) {
+	h := start(t, nil)
+	h.notReady.Store(nil)
+	h.eventually("first status", func() bool {
+		n := h.node()
+		return n != nil && condition(n, v1.NodeMemoryPressure).Status != ""
+	})
+	if c := condition(h.node(), v1.NodeMemoryPressure); c.Status != v1.ConditionFalse {
+		t.Fatalf("MemoryPressure at start = %+v", c)
+	}
+	h.pressure.Store(&[]v1.NodeConditionType{v1.NodeMemoryPressure, v1.NodePIDPressure})
+	h.step(10 * time.Second)
+	h.eventually("MemoryPressure True", func() bool {
+		n := h.node()
+		return n != nil && condition(n, v1.NodeMemoryPressure).Status == v1.ConditionTrue
+	})
+	n := h.node()
+	if c := condition(n, v1.NodeMemoryPressure); c.Reason != "KubeletHasInsufficientMemory" || !c.LastTransitionTime.Time.Equal(h.t0.Add(10*time.Second)) {
+		t.Errorf("MemoryPressure = %+v", c)
+	}
+	if c := condition(n, v1.NodePIDPressure); c.Status != v1.ConditionTrue || c.Reason != "KubeletHasInsufficientPID" {
+		t.Errorf("PIDPressure = %+v", c)
+	}
+	if c := condition(n, v1.NodeDiskPressure); c.Status != v1.ConditionFalse {
+		t.Errorf("DiskPressure = %+v", c)
+	}
 }

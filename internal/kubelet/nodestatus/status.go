@@ -1,6 +1,7 @@
 package nodestatus
 
 import (
+	"slices"
 	"sort"
 
 	v1 "k8s.io/api/core/v1"
@@ -49,6 +50,9 @@ type Facts struct {
 	Images         []*runtimeapi.Image
 	// NotReady is why the node is not ready; empty means ready.
 	NotReady string
+	// Pressure are the pressure conditions (MemoryPressure, DiskPressure,
+	// PIDPressure) that are True; the others are False.
+	Pressure []v1.NodeConditionType
 }
 
 // NodeLabels are the labels the kubelet owns on its Node.
@@ -131,24 +135,21 @@ func Status(s Static, f Facts, prev v1.NodeStatus, now metav1.Time) v1.NodeStatu
 	if f.Machine.Hostname != "" {
 		st.Addresses = append(st.Addresses, v1.NodeAddress{Type: v1.NodeHostName, Address: f.Machine.Hostname})
 	}
-	st.Conditions = conditions(f.NotReady, prev.Conditions, now)
+	st.Conditions = conditions(f.NotReady, f.Pressure, prev.Conditions, now)
 	return st
 }
 
 // conditions returns prev with the kubelet's four conditions set.
-func conditions(notReady string, prev []v1.NodeCondition, now metav1.Time) []v1.NodeCondition {
+func conditions(notReady string, pressure []v1.NodeConditionType, prev []v1.NodeCondition, now metav1.Time) []v1.NodeCondition {
 	ready := v1.NodeCondition{Type: v1.NodeReady, Status: v1.ConditionTrue, Reason: "KubeletReady",
 		Message: "kubelet is posting ready status"}
 	if notReady != "" {
 		ready = v1.NodeCondition{Type: v1.NodeReady, Status: v1.ConditionFalse, Reason: "KubeletNotReady", Message: notReady}
 	}
 	own := []v1.NodeCondition{
-		{Type: v1.NodeMemoryPressure, Status: v1.ConditionFalse, Reason: "KubeletHasSufficientMemory",
-			Message: "kubelet has sufficient memory available"},
-		{Type: v1.NodeDiskPressure, Status: v1.ConditionFalse, Reason: "KubeletHasNoDiskPressure",
-			Message: "kubelet has no disk pressure"},
-		{Type: v1.NodePIDPressure, Status: v1.ConditionFalse, Reason: "KubeletHasSufficientPID",
-			Message: "kubelet has sufficient PID available"},
+		pressureCondition(v1.NodeMemoryPressure, slices.Contains(pressure, v1.NodeMemoryPressure)),
+		pressureCondition(v1.NodeDiskPressure, slices.Contains(pressure, v1.NodeDiskPressure)),
+		pressureCondition(v1.NodePIDPressure, slices.Contains(pressure, v1.NodePIDPressure)),
 		ready,
 	}
 	out := make([]v1.NodeCondition, 0, len(prev)+len(own))
@@ -171,6 +172,30 @@ func conditions(notReady string, prev []v1.NodeCondition, now metav1.Time) []v1.
 		}
 	}
 	return out
+}
+
+// pressureCondition is a pressure condition with upstream's reasons and
+// messages.
+func pressureCondition(t v1.NodeConditionType, on bool) v1.NodeCondition {
+	c := v1.NodeCondition{Type: t, Status: v1.ConditionFalse}
+	if on {
+		c.Status = v1.ConditionTrue
+	}
+	switch {
+	case t == v1.NodeMemoryPressure && on:
+		c.Reason, c.Message = "KubeletHasInsufficientMemory", "kubelet has insufficient memory available"
+	case t == v1.NodeMemoryPressure:
+		c.Reason, c.Message = "KubeletHasSufficientMemory", "kubelet has sufficient memory available"
+	case t == v1.NodeDiskPressure && on:
+		c.Reason, c.Message = "KubeletHasDiskPressure", "kubelet has disk pressure"
+	case t == v1.NodeDiskPressure:
+		c.Reason, c.Message = "KubeletHasNoDiskPressure", "kubelet has no disk pressure"
+	case t == v1.NodePIDPressure && on:
+		c.Reason, c.Message = "KubeletHasInsufficientPID", "kubelet has insufficient PID available"
+	default:
+		c.Reason, c.Message = "KubeletHasSufficientPID", "kubelet has sufficient PID available"
+	}
+	return c
 }
 
 // nodeImages lists images largest first, as upstream.

@@ -45,7 +45,7 @@ func TestConditions(t *testing.T) {
 	t0 := metav1.NewTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	t1 := metav1.NewTime(t0.Add(10 * time.Second))
 	network := v1.NodeCondition{Type: v1.NodeNetworkUnavailable, Status: v1.ConditionFalse, Reason: "RouteCreated"}
-	first := conditions("container runtime network not ready: x", []v1.NodeCondition{network}, t0)
+	first := conditions("container runtime network not ready: x", nil, []v1.NodeCondition{network}, t0)
 	tests := []struct {
 		name, notReady string
 		prev           []v1.NodeCondition
@@ -59,7 +59,7 @@ func TestConditions(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := conditions(tc.notReady, tc.prev, t1)
+			got := conditions(tc.notReady, nil, tc.prev, t1)
 			byType := map[v1.NodeConditionType]v1.NodeCondition{}
 			for _, c := range got {
 				byType[c.Type] = c
@@ -159,5 +159,49 @@ func TestParsers(t *testing.T) {
 		"eth0\t000011AC\t00000000\t0001\t0\t0\t0\t0000FFFF\n"
 	if got := defaultRouteInterface([]byte(routes)); got != "eth0" {
 		t.Errorf("defaultRouteInterface = %q, want eth0 (lowest metric)", got)
+	}
+}
+
+func TestPressureConditions(t *testing.T) {
+	t0 := metav1.NewTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	t1 := metav1.NewTime(t0.Add(10 * time.Second))
+	tests := []struct {
+		name     string
+		pressure []v1.NodeConditionType
+		want     map[v1.NodeConditionType]string // status reason message
+	}{
+		{name: "none", want: map[v1.NodeConditionType]string{
+			v1.NodeMemoryPressure: "False KubeletHasSufficientMemory kubelet has sufficient memory available",
+			v1.NodeDiskPressure:   "False KubeletHasNoDiskPressure kubelet has no disk pressure",
+			v1.NodePIDPressure:    "False KubeletHasSufficientPID kubelet has sufficient PID available"}},
+		{name: "all", pressure: []v1.NodeConditionType{v1.NodeMemoryPressure, v1.NodeDiskPressure, v1.NodePIDPressure},
+			want: map[v1.NodeConditionType]string{
+				v1.NodeMemoryPressure: "True KubeletHasInsufficientMemory kubelet has insufficient memory available",
+				v1.NodeDiskPressure:   "True KubeletHasDiskPressure kubelet has disk pressure",
+				v1.NodePIDPressure:    "True KubeletHasInsufficientPID kubelet has insufficient PID available"}},
+		{name: "memory only", pressure: []v1.NodeConditionType{v1.NodeMemoryPressure},
+			want: map[v1.NodeConditionType]string{
+				v1.NodeMemoryPressure: "True KubeletHasInsufficientMemory kubelet has insufficient memory available",
+				v1.NodeDiskPressure:   "False KubeletHasNoDiskPressure kubelet has no disk pressure",
+				v1.NodePIDPressure:    "False KubeletHasSufficientPID kubelet has sufficient PID available"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			prev := conditions("", nil, nil, t0)
+			got := conditions("", tc.pressure, prev, t1)
+			for _, c := range got {
+				want, ok := tc.want[c.Type]
+				if !ok {
+					continue
+				}
+				if s := string(c.Status) + " " + c.Reason + " " + c.Message; s != want {
+					t.Errorf("%s = %q, want %q", c.Type, s, want)
+				}
+				moved := !c.LastTransitionTime.Equal(&t0)
+				if moved != (c.Status == v1.ConditionTrue) {
+					t.Errorf("%s transition time %v (status %s)", c.Type, c.LastTransitionTime, c.Status)
+				}
+			}
+		})
 	}
 }

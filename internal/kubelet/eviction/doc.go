@@ -1,0 +1,17 @@
+// Package eviction is the kubelet's node-pressure eviction: it watches the
+// node's eviction signals (memory.available, nodefs.available,
+// nodefs.inodesFree, imagefs.available, imagefs.inodesFree, pid.available)
+// against hard and soft thresholds, reports the MemoryPressure, DiskPressure
+// and PIDPressure node conditions (held for a transition period), and when a
+// threshold is met fails one pod per monitoring interval, ranked as
+// upstream's kubelet ranks them.
+//
+// The decision is the pure function Decide over a snapshot (observations,
+// thresholds, pods with their usage, previous state); Manager is the thin
+// loop that gathers the snapshot every 10 s and carries the decision out
+// through injected functions. The package must not talk to the API server or
+// the container runtime's lifecycle calls itself: killing and failing pods
+// is the kubelet's (Options.Evict), reporting conditions is nodestatus's.
+// It does not reclaim node-level resources (image or container garbage
+// collection) before evicting.
+package eviction
