@@ -12,18 +12,13 @@ import (
 // earlier sync that r no longer names are deleted. Affinity sets are created
 // but not flushed, so sticky clients stay on their endpoint across syncs.
 func apply(ctx context.Context, nft knftables.Interface, r *Rules) error {
-	oldChains, err := list(ctx, nft, "chains")
-	if err != nil {
-		return err
+	// One listing: each one prints the whole table, which is slow for big
+	// tables.
+	existing, err := nft.ListAll(ctx)
+	if err != nil && !knftables.IsNotFound(err) {
+		return fmt.Errorf("list nftables table: %w", err)
 	}
-	oldSets, err := list(ctx, nft, "sets")
-	if err != nil {
-		return err
-	}
-	oldMaps, err := list(ctx, nft, "maps")
-	if err != nil {
-		return err
-	}
+	oldChains, oldSets, oldMaps := existing["chain"], existing["set"], existing["map"]
 
 	tx := nft.NewTransaction()
 	tx.Add(&knftables.Table{})
@@ -76,16 +71,6 @@ func apply(ctx context.Context, nft knftables.Interface, r *Rules) error {
 		return fmt.Errorf("apply nftables ruleset (%d operations): %w", tx.NumOperations(), err)
 	}
 	return nil
-}
-
-// list returns the names of the table's objects of one type; a missing table
-// has none.
-func list(ctx context.Context, nft knftables.Interface, objectType string) ([]string, error) {
-	names, err := nft.List(ctx, objectType)
-	if err != nil && !knftables.IsNotFound(err) {
-		return nil, fmt.Errorf("list nftables %s: %w", objectType, err)
-	}
-	return names, nil
 }
 
 // deleteTable removes the proxy's table; a table that is already gone is not

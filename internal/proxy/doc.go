@@ -5,8 +5,9 @@
 //
 // The ruleset is a pure function, Ruleset, of the Services, EndpointSlices
 // and node facts; Run is the thin shell around it: informers, a rate-limited
-// sync loop that applies the whole ruleset in one nftables transaction, and
-// removal of the table when it returns.
+// sync loop that applies each ruleset in one nftables transaction (the
+// whole table on the first sync, only the difference from the last applied
+// ruleset afterwards), and removal of the table when it returns.
 //
 // It must not touch tables other than its own, must not read etcd or import
 // the API server's storage (it is a client of the API like any other), and

@@ -30,7 +30,7 @@ import (
 // testNetns creates a network namespace with lo up and an interface
 // holding addr (CIDR form), plus a route for the service range through it;
 // it is deleted in t.Cleanup.
-func testNetns(t *testing.T, addr, serviceRange string) (string, netns.NsHandle) {
+func testNetns(t testing.TB, addr, serviceRange string) (string, netns.NsHandle) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to create a network namespace and run nft")
@@ -261,16 +261,24 @@ func TestRulesetsLoadIntoNFT(t *testing.T) {
 		t.Fatalf("no testdata: %v", err)
 	}
 	const table = "capstan-proxy-load"
-	// Apply twice over so that every input also replaces a different one.
-	for _, in := range append(inputs, inputs...) {
+	var nft knftables.Interface
+	if err := inNetns(ns, func() (err error) {
+		nft, err = knftables.New(knftables.IPv4Family, table)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s := newSyncer(nft)
+	// Apply twice over so that every input also replaces a different one;
+	// alternately full (forgotten state) and incremental.
+	for i, in := range append(inputs, inputs...) {
 		cfg, svcs, slices := loadInput(t, in)
 		r := Ruleset(cfg, svcs, slices)
+		if i%2 == 0 {
+			s.last = nil
+		}
 		err := inNetns(ns, func() error {
-			nft, err := knftables.New(knftables.IPv4Family, table)
-			if err != nil {
-				return err
-			}
-			if err := apply(context.Background(), nft, r); err != nil {
+			if err := s.sync(context.Background(), r); err != nil {
 				return err
 			}
 			chains, err := nft.List(context.Background(), "chains")
@@ -292,6 +300,17 @@ func TestRulesetsLoadIntoNFT(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", in, err)
 		}
+		if i%2 == 1 {
+			// The incremental sync must leave what a full one leaves.
+			incremental := listTable(t, nsName, table)
+			s.last = nil
+			if err := inNetns(ns, func() error { return s.sync(context.Background(), r) }); err != nil {
+				t.Fatalf("%s: full resync: %v", in, err)
+			}
+			if full := listTable(t, nsName, table); full != incremental {
+				t.Fatalf("%s: incremental sync left\n%s\nfull sync left\n%s", in, incremental, full)
+			}
+		}
 	}
 	if err := inNetns(ns, func() error {
 		nft, err := knftables.New(knftables.IPv4Family, table)
@@ -309,6 +328,16 @@ func TestRulesetsLoadIntoNFT(t *testing.T) {
 	if out, err := exec.Command("ip", "netns", "exec", nsName, "nft", "list", "table", "ip", table).CombinedOutput(); err == nil {
 		t.Fatalf("table %s still exists:\n%s", table, out)
 	}
+}
+
+// listTable prints the table as nft shows it (no handles).
+func listTable(t *testing.T, nsName, table string) string {
+	t.Helper()
+	out, err := exec.Command("ip", "netns", "exec", nsName, "nft", "list", "table", "ip", table).CombinedOutput()
+	if err != nil {
+		t.Fatalf("list table %s: %v: %s", table, err, out)
+	}
+	return string(out)
 }
 
 // twoBackendService is a service with one endpoint address serving on two

@@ -91,7 +91,7 @@ func Run(ctx context.Context, opts Options) error {
 			if err != nil {
 				return fmt.Errorf("list endpointslices: %w", err)
 			}
-			return apply(ctx, p.nft, Ruleset(p.cfg, svcs, slices))
+			return p.syncer.sync(ctx, Ruleset(p.cfg, svcs, slices))
 		})
 	}
 	cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -111,6 +111,7 @@ type proxier struct {
 	clock   clock.Clock
 	minSync time.Duration
 	table   string
+	syncer  *syncer
 }
 
 func newProxier(opts Options) (*proxier, error) {
@@ -154,6 +155,7 @@ func newProxier(opts Options) (*proxier, error) {
 		p.nft = nft
 	}
 	p.log = p.log.With("table", p.table)
+	p.syncer = newSyncer(p.nft)
 	return p, nil
 }
 

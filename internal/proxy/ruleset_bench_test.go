@@ -11,8 +11,8 @@ import (
 	"k8s.io/utils/ptr"
 )
 
-// benchCluster makes n services with three endpoints each.
-func benchCluster(n int) ([]*corev1.Service, []*discoveryv1.EndpointSlice) {
+// benchCluster makes n services with eps endpoints each (eps ≤ 100).
+func benchCluster(n, eps int) ([]*corev1.Service, []*discoveryv1.EndpointSlice) {
 	var svcs []*corev1.Service
 	var slices []*discoveryv1.EndpointSlice
 	for i := range n {
@@ -30,7 +30,7 @@ func benchCluster(n int) ([]*corev1.Service, []*discoveryv1.EndpointSlice) {
 			AddressType: discoveryv1.AddressTypeIPv4,
 			Ports:       []discoveryv1.EndpointPort{{Name: ptr.To("http"), Port: ptr.To[int32](8080), Protocol: ptr.To(corev1.ProtocolTCP)}},
 		}
-		for j := range 3 {
+		for j := range eps {
 			slice.Endpoints = append(slice.Endpoints, discoveryv1.Endpoint{
 				Addresses: []string{fmt.Sprintf("10.%d.%d.%d", 100+j, i/250, i%250+1)},
 				NodeName:  ptr.To(fmt.Sprintf("node-%d", j)),
@@ -45,7 +45,7 @@ func BenchmarkRuleset(b *testing.B) {
 	_, cidr, _ := net.ParseCIDR("10.0.0.0/8")
 	cfg := Config{NodeName: "node-0", NodeIPs: []net.IP{net.ParseIP("192.168.0.10")}, ClusterCIDR: cidr}
 	for _, n := range []int{100, 1000, 5000} {
-		svcs, slices := benchCluster(n)
+		svcs, slices := benchCluster(n, 3)
 		b.Run(fmt.Sprintf("services=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

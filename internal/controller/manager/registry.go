@@ -29,6 +29,7 @@ import (
 	"github.com/capstan/capstan/internal/controller/podgc"
 	"github.com/capstan/capstan/internal/controller/replicaset"
 	"github.com/capstan/capstan/internal/controller/serviceaccount"
+	"github.com/capstan/capstan/internal/controller/servicelb"
 	"github.com/capstan/capstan/internal/controller/statefulset"
 	"github.com/capstan/capstan/internal/controller/ttlafterfinished"
 	"github.com/capstan/capstan/internal/pki"
@@ -71,7 +72,7 @@ func inTree(cc controllerContext) ([]controller, error) {
 		nodeLifecycleController, podGCController, serviceAccountController, disruptionController,
 		replicaSetController, replicationControllerController, deploymentController,
 		daemonSetController, statefulSetController,
-		endpointsController, endpointSliceController, endpointSliceMirroringController, jobController, cronJobController, ttlAfterFinishedController,
+		endpointsController, endpointSliceController, endpointSliceMirroringController, serviceLBController, jobController, cronJobController, ttlAfterFinishedController,
 	}
 	var out []controller
 	for _, b := range builders {
@@ -221,6 +222,16 @@ func endpointSliceMirroringController(cc controllerContext) (controller, error) 
 		return controller{}, fmt.Errorf("build endpointslicemirroring controller: %w", err)
 	}
 	return runner("endpointslicemirroring", 5, c.Run), nil
+}
+
+func serviceLBController(cc controllerContext) (controller, error) {
+	core := cc.Informers.Core().V1()
+	c, err := servicelb.New(servicelb.Options{Log: cc.Log.With("controller", "servicelb"), Client: cc.Client,
+		Services: core.Services(), Nodes: core.Nodes(), Recorder: cc.Recorder("service-controller")})
+	if err != nil {
+		return controller{}, fmt.Errorf("build servicelb controller: %w", err)
+	}
+	return runner("servicelb", 1, c.Run), nil
 }
 
 func daemonSetController(cc controllerContext) (controller, error) {
