@@ -9,12 +9,16 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/capstan/capstan/test/images"
 )
+
+// netnsNodes counts the namespaces made by this test process.
+var netnsNodes atomic.Int32
 
 // netnsNode is a network namespace standing for another machine: a veth
 // pair links it to the host (/30), and its default route points back.
@@ -25,8 +29,11 @@ type netnsNode struct {
 
 // newNetnsNode creates the namespace; t.Cleanup deletes it (and with it
 // every interface inside, including the node's bridge and the veth pair).
-func newNetnsNode(t testing.TB, index int) *netnsNode {
+func newNetnsNode(t testing.TB) *netnsNode {
 	t.Helper()
+	// A fresh index per call: a deleted namespace's veth goes away
+	// asynchronously, so names are never reused within a run.
+	index := 1 + (os.Getpid()%50)*5 + int(netnsNodes.Add(1)%5)
 	n := &netnsNode{
 		name:   fmt.Sprintf("capstan-e2e-%d-%d", os.Getpid()%10000, index),
 		hostIP: fmt.Sprintf("10.250.%d.1", index), nodeIP: fmt.Sprintf("10.250.%d.2", index),
@@ -116,7 +123,7 @@ func joinCluster(t testing.TB, serverNode bool) *joined {
 	if _, err := exec.LookPath("containerd"); err != nil {
 		t.Skip("containerd not installed: run scripts/install-deps.sh")
 	}
-	n := newNetnsNode(t, 1+os.Getpid()%200)
+	n := newNetnsNode(t)
 	// The server starts after the veth exists, so its certificate covers
 	// the address the node reaches it by.
 	opts := serverOptions{bindAll: true, agent: serverNode}

@@ -25,7 +25,7 @@ func TestLoadBalancerService(t *testing.T) {
 	if _, err := exec.LookPath("containerd"); err != nil {
 		t.Skip("containerd not installed: run scripts/install-deps.sh")
 	}
-	n := newNetnsNode(t, 1+os.Getpid()%200)
+	n := newNetnsNode(t)
 	c := startCluster(t, serverOptions{agent: true, bindAll: true, nodeIP: n.hostIP})
 	k := &kubectl{t: t, cluster: c, version: "1.33", path: filepath.Join(kubectlDir, "kubectl.1.33"), kubeconfig: c.kubeconfig, home: t.TempDir()}
 	if err := eventually(context.Background(), 60*time.Second, func() error { return k.run("get", "node", c.nodeName).err }); err != nil {
