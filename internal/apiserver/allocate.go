@@ -79,8 +79,13 @@ func (s *Server) allocateService(ctx context.Context, svc, old *corev1.Service) 
 		}
 	}
 	if svc.Spec.Type == corev1.ServiceTypeNodePort || svc.Spec.Type == corev1.ServiceTypeLoadBalancer {
+		noAlloc := svc.Spec.Type == corev1.ServiceTypeLoadBalancer && svc.Spec.AllocateLoadBalancerNodePorts != nil &&
+			!*svc.Spec.AllocateLoadBalancerNodePorts
 		for i := range svc.Spec.Ports {
 			p := &svc.Spec.Ports[i]
+			if noAlloc && p.NodePort == 0 {
+				continue // allocateLoadBalancerNodePorts: false; ports given explicitly are still reserved
+			}
 			port, err := s.allocateNodePort(ctx, p.NodePort, owner)
 			if err != nil {
 				errs = append(errs, field.Invalid(field.NewPath("spec", "ports").Index(i).Child("nodePort"), p.NodePort, err.Error()))

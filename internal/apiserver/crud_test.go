@@ -273,3 +273,21 @@ func bindPod(t *testing.T, cs kubernetes.Interface, pod, node string) {
 		t.Fatalf("second bind: %v, want Conflict", err)
 	}
 }
+
+// TestLoadBalancerWithoutNodePorts: allocateLoadBalancerNodePorts false
+// leaves ports without a node port, except those given explicitly.
+func TestLoadBalancerWithoutNodePorts(t *testing.T) {
+	cs := apiservertest.Start(t, nil).Clientset(t, false)
+	no := false
+	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "lb"}, Spec: corev1.ServiceSpec{
+		Type: corev1.ServiceTypeLoadBalancer, AllocateLoadBalancerNodePorts: &no, Selector: map[string]string{"app": "x"},
+		Ports: []corev1.ServicePort{{Name: "a", Port: 80}, {Name: "b", Port: 81, NodePort: 30081}},
+	}}
+	got, err := cs.CoreV1().Services("default").Create(context.Background(), svc, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Spec.Ports[0].NodePort != 0 || got.Spec.Ports[1].NodePort != 30081 {
+		t.Errorf("node ports %d, %d; want 0 and the explicit 30081", got.Spec.Ports[0].NodePort, got.Spec.Ports[1].NodePort)
+	}
+}
