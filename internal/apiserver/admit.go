@@ -103,8 +103,17 @@ func (s *Server) mutate(rq *request, a *admission.Attributes) error {
 	return s.admission.Admit(rq.ctx, a)
 }
 
-// validate runs the validating plugins over a.
+// validate runs the validating plugins over a, then the authorizer's
+// write guard (RBAC escalation prevention) if it has one.
 func (s *Server) validate(rq *request, a *admission.Attributes) error {
 	defer admissionWarnings(rq, a)
-	return s.admission.Validate(rq.ctx, a)
+	if err := s.admission.Validate(rq.ctx, a); err != nil {
+		return err
+	}
+	g, ok := s.cfg.Authorizer.(WriteGuard)
+	if !ok || a.Subresource != "" || (a.Operation != admission.Create && a.Operation != admission.Update) {
+		return nil
+	}
+	u, _ := UserFrom(rq.ctx)
+	return g.CheckWrite(rq.ctx, u, a.Object, a.OldObject)
 }

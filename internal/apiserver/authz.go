@@ -6,6 +6,7 @@ import (
 
 	authorizationv1 "k8s.io/api/authorization/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
@@ -30,6 +31,14 @@ type Authorizer interface {
 	Authorize(ctx context.Context, a Attributes) (allowed bool, reason string, err error)
 	// Rules lists what user may do in namespace, for SelfSubjectRulesReview.
 	Rules(ctx context.Context, user User, namespace string) (resource []authorizationv1.ResourceRule, nonResource []authorizationv1.NonResourceRule, incomplete bool, err error)
+}
+
+// WriteGuard is optionally implemented by an Authorizer that vets the
+// objects a user creates or updates beyond the verb check, as upstream's
+// RBAC registry refuses privilege escalation. A refusal is an API error
+// (Forbidden, NotFound); other errors are faults.
+type WriteGuard interface {
+	CheckWrite(ctx context.Context, user User, obj, old runtime.Object) error
 }
 
 // AllowAll lets every authenticated user do everything: the behaviour until
@@ -74,6 +83,11 @@ func resourceWithSub(a Attributes) string {
 // authorize checks rq against the configured authorizer.
 func (s *Server) authorize(rq *request) error {
 	u, _ := UserFrom(rq.ctx)
+	if u.Name == "" {
+		// Requests without credentials that got this far (cluster-info) are
+		// upstream's anonymous user.
+		u = User{Name: "system:anonymous", Groups: []string{"system:unauthenticated"}}
+	}
 	a := Attributes{User: u, ResourceRequest: true, Verb: rq.ri.verb, Group: rq.ri.group, Version: rq.ri.version,
 		Resource: rq.ri.resource, Subresource: rq.ri.sub, Namespace: rq.ri.namespace, Name: rq.ri.name}
 	if rq.ri.resource == "namespaces" && rq.ri.name != "" {

@@ -16,7 +16,7 @@ type healthCheck struct {
 }
 
 func (s *Server) healthChecks() []healthCheck {
-	return []healthCheck{
+	checks := []healthCheck{
 		{"ping", func(context.Context) error { return nil }},
 		{"log", func(context.Context) error { return nil }},
 		{"etcd", func(ctx context.Context) error {
@@ -26,6 +26,10 @@ func (s *Server) healthChecks() []healthCheck {
 			return err
 		}},
 	}
+	for _, h := range s.cfg.ReadyHooks {
+		checks = append(checks, healthCheck{"poststarthook/" + h.Name, h.Check})
+	}
+	return checks
 }
 
 // registerHealth mounts /healthz, /livez and /readyz, each with ?verbose,

@@ -56,6 +56,17 @@ type Config struct {
 	// of them, as upstream enables them all by default; an empty non-nil
 	// slice runs none.
 	AdmissionPlugins []string
+	// ReadyHooks are upstream's post-start hooks as health checks
+	// ("poststarthook/<Name>" in /healthz, /livez and /readyz): each fails
+	// until the work it names is done, e.g. rbac/bootstrap-roles.
+	ReadyHooks []ReadyHook
+}
+
+// ReadyHook is one post-start hook's health check; Check returns nil once
+// the hook's work is done.
+type ReadyHook struct {
+	Name  string
+	Check func(ctx context.Context) error
 }
 
 // Server is the API server. Create it with New, mount Handler, and run

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,6 +28,7 @@ import (
 	"github.com/capstan/capstan/internal/agent"
 	"github.com/capstan/capstan/internal/apis"
 	"github.com/capstan/capstan/internal/apiserver"
+	"github.com/capstan/capstan/internal/apiserver/authz"
 	"github.com/capstan/capstan/internal/controller/manager"
 	"github.com/capstan/capstan/internal/dns"
 	"github.com/capstan/capstan/internal/etcd"
@@ -140,11 +142,25 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 		return nil, err
 	}
 	store.SetMetrics(etcdMetrics)
+	// RBAC and Node authorization, fed by storage watches (upstream's
+	// --authorization-mode=Node,RBAC).
+	authorizer := authz.NewForStore(store, log.With("component", "authz"), clock.RealClock{})
+	var rbacReady atomic.Bool
+	if err := authorizer.Start(ctx); err != nil {
+		stop()
+		return nil, fmt.Errorf("start authorizer: %w", err)
+	}
 	api, err := apiserver.New(apiserver.Config{
-		Store: store,
-		Log:   log.With("component", "apiserver"), Clock: clock.RealClock{},
+		Store: store, Authorizer: authorizer,
+		Log: log.With("component", "apiserver"), Clock: clock.RealClock{},
 		Registerer: reg, Gatherer: reg, ServiceCIDR: serviceCIDR, Version: Version(),
 		AdvertiseAddress: advertise, Port: cfg.HTTPSPort, KubeletClientTLS: kubeletTLS,
+		ReadyHooks: []apiserver.ReadyHook{{Name: "rbac/bootstrap-roles", Check: func(context.Context) error {
+			if !rbacReady.Load() {
+				return errors.New("default RBAC roles and bindings not reconciled yet")
+			}
+			return nil
+		}}},
 	})
 	if err != nil {
 		stop()
@@ -167,6 +183,14 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 	log.Info("API server listening", "url", url, "kubeconfig", kubeconfig)
 	if err := startDNS(ctx, cfg, loopback, serviceCIDR, advertise, log.With("component", "dns")); err != nil {
 		log.Warn("cluster DNS not started", "err", err)
+	}
+	if err := reconcileRBAC(ctx, authorizer, loopback); err != nil {
+		// /readyz reports poststarthook/rbac/bootstrap-roles failing until
+		// a retry succeeds.
+		log.Warn("default RBAC roles and bindings not reconciled; retrying", "err", err)
+		go retryRBAC(ctx, authorizer, loopback, &rbacReady, log)
+	} else {
+		rbacReady.Store(true)
 	}
 	if err := publishClusterInfo(ctx, kubernetes.NewForConfigOrDie(loopback), certs.CA,
 		"https://"+net.JoinHostPort(advertise.String(), strconv.Itoa(cfg.HTTPSPort))); err != nil {
@@ -343,4 +367,33 @@ func openEtcd(ctx context.Context, cfg Config, log *slog.Logger) (*clientv3.Clie
 		return nil, nil, err
 	}
 	return c, func() { c.Close(); e.Close() }, nil
+}
+
+// reconcileRBAC writes the default roles and bindings and waits (10s at
+// most) until the authorizer sees them, so joining agents are not refused.
+func reconcileRBAC(ctx context.Context, authorizer *authz.Chain, loopback *rest.Config) error {
+	policy := authz.DefaultPolicy()
+	if err := authz.ReconcileDefaults(ctx, kubernetes.NewForConfigOrDie(loopback), policy); err != nil {
+		return err
+	}
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	return authorizer.WaitFor(wctx, policy)
+}
+
+// retryRBAC reconciles the default policy every 5s until it succeeds.
+func retryRBAC(ctx context.Context, authorizer *authz.Chain, loopback *rest.Config, ready *atomic.Bool, log *slog.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(5 * time.Second):
+		}
+		if err := reconcileRBAC(ctx, authorizer, loopback); err != nil {
+			log.Warn("default RBAC roles and bindings not reconciled; retrying", "err", err)
+			continue
+		}
+		ready.Store(true)
+		return
+	}
 }

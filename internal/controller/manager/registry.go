@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/tools/record"
 
 	"github.com/capstan/capstan/internal/controller/certificates"
+	"github.com/capstan/capstan/internal/controller/clusterroleaggregation"
 	"github.com/capstan/capstan/internal/controller/cronjob"
 	"github.com/capstan/capstan/internal/controller/daemonset"
 	"github.com/capstan/capstan/internal/controller/deployment"
@@ -68,7 +69,7 @@ type builder func(cc controllerContext) (controller, error)
 // inTree is the registry of Capstan's controllers.
 func inTree(cc controllerContext) ([]controller, error) {
 	builders := []builder{
-		namespaceController, garbageCollector, certificatesController, nodeIPAMController,
+		namespaceController, garbageCollector, certificatesController, nodeIPAMController, clusterRoleAggregationController,
 		nodeLifecycleController, podGCController, serviceAccountController, disruptionController,
 		replicaSetController, replicationControllerController, deploymentController,
 		daemonSetController, statefulSetController,
@@ -117,6 +118,15 @@ func certificatesController(cc controllerContext) (controller, error) {
 		return controller{}, fmt.Errorf("build certificates controller: %w", err)
 	}
 	return runner("certificates", 5, c.Run), nil
+}
+
+func clusterRoleAggregationController(cc controllerContext) (controller, error) {
+	c, err := clusterroleaggregation.New(clusterroleaggregation.Options{Log: cc.Log.With("controller", "clusterrole-aggregation"),
+		Client: cc.Client, ClusterRoles: cc.Informers.Rbac().V1().ClusterRoles()})
+	if err != nil {
+		return controller{}, fmt.Errorf("build clusterrole-aggregation controller: %w", err)
+	}
+	return runner("clusterrole-aggregation", 1, c.Run), nil
 }
 
 func nodeIPAMController(cc controllerContext) (controller, error) {
