@@ -34,6 +34,7 @@ import (
 	"github.com/capstan/capstan/internal/etcd"
 	"github.com/capstan/capstan/internal/pki"
 	"github.com/capstan/capstan/internal/scheduler"
+	schedprofile "github.com/capstan/capstan/internal/scheduler/profile"
 	"github.com/capstan/capstan/internal/storage"
 )
 
@@ -54,6 +55,9 @@ type Config struct {
 	// runs this machine's node.
 	DisableAgent bool
 	Agent        agent.Config
+	// SchedulerConfig is a KubeSchedulerConfiguration file for the
+	// scheduler's profile; empty runs the default profile.
+	SchedulerConfig string
 	// DNSPort is where the cluster DNS listens on the advertise address
 	// (default 10053); the kube-dns Service (the 10th address of the
 	// service range) forwards to it.
@@ -92,6 +96,14 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	profile := scheduler.DefaultProfile()
+	if cfg.SchedulerConfig != "" {
+		p, err := schedprofile.LoadFile(cfg.SchedulerConfig)
+		if err != nil {
+			return nil, err
+		}
+		profile = p
 	}
 	_, serviceCIDR, err := net.ParseCIDR(cfg.ServiceCIDR)
 	if err != nil {
@@ -210,7 +222,7 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 		})
 		wg.Go(func() {
 			sc := scheduler.Config{RestConfig: loopback, Log: log.With("component", "scheduler"), Identity: identity,
-				Profile: scheduler.DefaultProfile(), LeaderElect: true}
+				Profile: profile, LeaderElect: true}
 			runElected(cctx, sc.Log, func(ctx context.Context) error { return scheduler.Run(ctx, sc) })
 		})
 		wg.Wait()

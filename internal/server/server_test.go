@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -66,5 +67,19 @@ func TestStartServesKubeconfigAndRestarts(t *testing.T) {
 	ca2, _ := os.ReadFile(filepath.Join(dir, "pki", "ca.crt"))
 	if string(ca1) != string(ca2) {
 		t.Fatal("CA replaced on restart")
+	}
+}
+
+// TestBadSchedulerConfigStopsStart: a broken scheduler configuration file
+// keeps the server from starting and says which file and what is wrong.
+func TestBadSchedulerConfigStopsStart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sched.yaml")
+	if err := os.WriteFile(path, []byte("apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nprofiles: [{plugins: {score: {enabled: [{name: Nope}]}}}]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Start(context.Background(), Config{DataDir: t.TempDir(), BindAddress: "127.0.0.1", HTTPSPort: freePort(t),
+		ServiceCIDR: "10.43.0.0/16", DisableAgent: true, SchedulerConfig: path})
+	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), `unknown plugin "Nope"`) {
+		t.Fatalf("Start with a bad scheduler config: %v", err)
 	}
 }
