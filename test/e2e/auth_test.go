@@ -2,19 +2,40 @@ package e2e
 
 import "testing"
 
-// TestAuthCanIAndWhoami: until RBAC, the admin may do everything, and
-// kubectl says so through SelfSubjectAccessReview, SelfSubjectRulesReview
-// and SelfSubjectReview.
+// TestAuthCanIAndWhoami: the admin (system:masters, bound to cluster-admin)
+// may do everything, and kubectl says so through SelfSubjectAccessReview,
+// SelfSubjectRulesReview (the default discovery and public-info rules of
+// system:authenticated listed after cluster-admin's, duplicates included,
+// as upstream prints them) and SelfSubjectReview.
 func TestAuthCanIAndWhoami(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, serverOptions{})
 	forEachKubectl(t, c, func(t *testing.T, k *kubectl) {
 		wantEqual(t, "auth can-i create pods", k.ok("auth", "can-i", "create", "pods"), "yes\n")
 		wantEqual(t, "auth can-i delete nodes", k.ok("auth", "can-i", "delete", "nodes"), "yes\n")
-		wantEqual(t, "auth can-i --list", k.ok("auth", "can-i", "--list"),
-			"Resources   Non-Resource URLs   Resource Names   Verbs\n"+
-				"*.*         []                  []               [*]\n"+
-				"            [*]                 []               [*]\n")
+		wantEqual(t, "auth can-i --list", k.ok("auth", "can-i", "--list"), `Resources                                       Non-Resource URLs   Resource Names   Verbs
+*.*                                             []                  []               [*]
+                                                [*]                 []               [*]
+selfsubjectreviews.authentication.k8s.io        []                  []               [create]
+selfsubjectaccessreviews.authorization.k8s.io   []                  []               [create]
+selfsubjectrulesreviews.authorization.k8s.io    []                  []               [create]
+                                                [/api/*]            []               [get]
+                                                [/api]              []               [get]
+                                                [/apis/*]           []               [get]
+                                                [/apis]             []               [get]
+                                                [/healthz]          []               [get]
+                                                [/healthz]          []               [get]
+                                                [/livez]            []               [get]
+                                                [/livez]            []               [get]
+                                                [/openapi/*]        []               [get]
+                                                [/openapi]          []               [get]
+                                                [/readyz]           []               [get]
+                                                [/readyz]           []               [get]
+                                                [/version/]         []               [get]
+                                                [/version/]         []               [get]
+                                                [/version]          []               [get]
+                                                [/version]          []               [get]
+`)
 		if k.version == "1.27" {
 			return // kubectl 1.27 asks for the alpha and beta SelfSubjectReview only
 		}

@@ -148,6 +148,10 @@ func TestBackgroundCascade(t *testing.T) {
 func TestForegroundCascade(t *testing.T) {
 	cs := start(t)
 	makeTree(t, cs, "fg")
+	// A dependent blocks its owner only once the collector has seen it, as
+	// upstream: give the graph a moment to take in what was just created
+	// (otherwise the owner may go first and the dependents right after).
+	time.Sleep(time.Second)
 	deleteDeployment(t, cs, "fg", metav1.DeletePropagationForeground)
 	ctx := context.Background()
 	// Until its dependents are gone the owner stays, marked for deletion.
