@@ -72,6 +72,8 @@ func newServerCommand() *cobra.Command {
 	f.StringVar(&cfg.ServiceCIDR, "service-cidr", "10.43.0.0/16", "range ClusterIPs are allocated from")
 	f.StringVar(&cfg.ClusterCIDR, "cluster-cidr", "10.42.0.0/16", "pod network; every node gets a /24 of it")
 	f.BoolVar(&cfg.DisableAgent, "disable-agent", false, "do not run the node agent on this machine")
+	f.Int64Var(&cfg.DefaultNotReadyTolerationSeconds, "default-not-ready-toleration-seconds", 300, "tolerationSeconds of the not-ready:NoExecute toleration added to pods without one")
+	f.Int64Var(&cfg.DefaultUnreachableTolerationSeconds, "default-unreachable-toleration-seconds", 300, "tolerationSeconds of the unreachable:NoExecute toleration added to pods without one")
 	f.StringVar(&cfg.SchedulerConfig, "scheduler-config", "", "KubeSchedulerConfiguration file for the scheduler's profile (plugins, weights, scoring strategy)")
 	f.IntVar(&cfg.DNSPort, "cluster-dns-port", 10053, "port the cluster DNS listens on (the kube-dns Service forwards port 53 to it)")
 	nodeFlags(f, &cfg.Agent)

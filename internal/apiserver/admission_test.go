@@ -264,3 +264,25 @@ func TestSystemPriorityClassesBootstrapped(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultTolerationSecondsConfigured: the server's settings replace the
+// 300 s default, as kube-apiserver's --default-*-toleration-seconds do.
+func TestDefaultTolerationSecondsConfigured(t *testing.T) {
+	srv := apiservertest.Start(t, func(c *apiserver.Config) {
+		c.AdmissionPlugins = []string{"DefaultTolerationSeconds"}
+		c.DefaultNotReadyTolerationSeconds, c.DefaultUnreachableTolerationSeconds = 30, 60
+	})
+	got, err := srv.Clientset(t, false).CoreV1().Pods("default").Create(context.Background(), simplePod("p"), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tol := map[string]int64{}
+	for _, tl := range got.Spec.Tolerations {
+		if tl.TolerationSeconds != nil {
+			tol[tl.Key] = *tl.TolerationSeconds
+		}
+	}
+	if tol[corev1.TaintNodeNotReady] != 30 || tol[corev1.TaintNodeUnreachable] != 60 {
+		t.Errorf("tolerations %+v, want not-ready 30 s and unreachable 60 s", got.Spec.Tolerations)
+	}
+}

@@ -68,7 +68,8 @@ func (l storeLookup) List(ctx context.Context, gvr schema.GroupVersionResource, 
 
 // newAdmission builds the configured admission chain.
 func (s *Server) newAdmission() (*admission.Chain, error) {
-	chain, err := builtin.New(builtin.Options{Lookup: storeLookup{s}, Clock: s.clock}, s.cfg.AdmissionPlugins)
+	chain, err := builtin.New(builtin.Options{Lookup: storeLookup{s}, Clock: s.clock,
+		NotReadySeconds: s.cfg.DefaultNotReadyTolerationSeconds, UnreachableSeconds: s.cfg.DefaultUnreachableTolerationSeconds}, s.cfg.AdmissionPlugins)
 	if err != nil {
 		return nil, fmt.Errorf("admission: %w", err)
 	}

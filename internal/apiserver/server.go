@@ -56,6 +56,10 @@ type Config struct {
 	// of them, as upstream enables them all by default; an empty non-nil
 	// slice runs none.
 	AdmissionPlugins []string
+	// DefaultNotReadyTolerationSeconds and
+	// DefaultUnreachableTolerationSeconds are what DefaultTolerationSeconds
+	// gives pods (0: 300 s), as kube-apiserver's flags of the same names.
+	DefaultNotReadyTolerationSeconds, DefaultUnreachableTolerationSeconds int64
 	// ReadyHooks are upstream's post-start hooks as health checks
 	// ("poststarthook/<Name>" in /healthz, /livez and /readyz): each fails
 	// until the work it names is done, e.g. rbac/bootstrap-roles.

@@ -55,6 +55,9 @@ type Config struct {
 	// runs this machine's node.
 	DisableAgent bool
 	Agent        agent.Config
+	// DefaultNotReadyTolerationSeconds and DefaultUnreachableTolerationSeconds
+	// are the tolerationSeconds admission gives pods (0: 300).
+	DefaultNotReadyTolerationSeconds, DefaultUnreachableTolerationSeconds int64
 	// SchedulerConfig is a KubeSchedulerConfiguration file for the
 	// scheduler's profile; empty runs the default profile.
 	SchedulerConfig string
@@ -167,6 +170,7 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 		Log: log.With("component", "apiserver"), Clock: clock.RealClock{},
 		Registerer: reg, Gatherer: reg, ServiceCIDR: serviceCIDR, Version: Version(),
 		AdvertiseAddress: advertise, Port: cfg.HTTPSPort, KubeletClientTLS: kubeletTLS,
+		DefaultNotReadyTolerationSeconds: cfg.DefaultNotReadyTolerationSeconds, DefaultUnreachableTolerationSeconds: cfg.DefaultUnreachableTolerationSeconds,
 		ReadyHooks: []apiserver.ReadyHook{{Name: "rbac/bootstrap-roles", Check: func(context.Context) error {
 			if !rbacReady.Load() {
 				return errors.New("default RBAC roles and bindings not reconciled yet")

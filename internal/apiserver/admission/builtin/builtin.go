@@ -19,6 +19,9 @@ type Options struct {
 	Lookup admission.Lookup
 	// Clock paces retries (nil: the real clock).
 	Clock clock.Clock
+	// NotReadySeconds and UnreachableSeconds are the tolerationSeconds
+	// DefaultTolerationSeconds gives pods (0: 300, as upstream).
+	NotReadySeconds, UnreachableSeconds int64
 }
 
 // Names lists every built-in plugin in the order the chain runs them, as
@@ -65,7 +68,7 @@ func plugin(name string, opts Options) admission.Plugin {
 	case priority.Name:
 		return &priority.Plugin{Lookup: opts.Lookup}
 	case defaulttolerationseconds.Name:
-		return &defaulttolerationseconds.Plugin{}
+		return &defaulttolerationseconds.Plugin{NotReadySeconds: opts.NotReadySeconds, UnreachableSeconds: opts.UnreachableSeconds}
 	}
 	return nil
 }
