@@ -16,8 +16,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/kubernetes/scheme"
-	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	appslisters "k8s.io/client-go/listers/apps/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
@@ -90,10 +88,7 @@ func New(o Options) (*Controller, error) {
 		expect:        newExpectations(clk),
 		failedBackoff: flowcontrol.NewFakeBackOff(time.Second, 15*time.Minute, clk),
 	}
-	if c.recorder == nil {
-		c.broadcaster = record.NewBroadcaster()
-		c.recorder = c.broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "daemonset-controller"})
-	}
+	c.recorder, c.broadcaster = worker.Recorder(c.recorder, "daemonset-controller")
 	handlers := []struct {
 		what string
 		inf  cache.SharedIndexInformer
@@ -119,10 +114,7 @@ func New(o Options) (*Controller, error) {
 // Run syncs DaemonSets with workers goroutines until ctx ends. The
 // informer factory must be started by the caller.
 func (c *Controller) Run(ctx context.Context, workers int) error {
-	if c.broadcaster != nil {
-		c.broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: c.client.CoreV1().Events("")})
-		defer c.broadcaster.Shutdown()
-	}
+	defer worker.Record(c.client, c.broadcaster)()
 	return worker.Run(ctx, c.queue, workers, c.synced, c.log, c.sync)
 }
 

@@ -11,8 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	appslisters "k8s.io/client-go/listers/apps/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
@@ -62,10 +60,7 @@ func New(o Options) (*Controller, error) {
 	if c.clock == nil {
 		c.clock = clock.RealClock{}
 	}
-	if c.rec == nil {
-		c.broadcaster = record.NewBroadcaster()
-		c.rec = c.broadcaster.NewRecorder(clientgoscheme.Scheme, corev1.EventSource{Component: "deployment-controller"})
-	}
+	c.rec, c.broadcaster = worker.Recorder(c.rec, "deployment-controller")
 	c.queue = workqueue.NewTypedRateLimitingQueueWithConfig(
 		workqueue.DefaultTypedControllerRateLimiter[string](),
 		workqueue.TypedRateLimitingQueueConfig[string]{Name: "deployment", Clock: c.clock})
@@ -96,10 +91,7 @@ func New(o Options) (*Controller, error) {
 // Run syncs with workers goroutines until ctx ends. The informer factory
 // must be started by the caller.
 func (c *Controller) Run(ctx context.Context, workers int) error {
-	if c.broadcaster != nil {
-		c.broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: c.client.CoreV1().Events("")})
-		defer c.broadcaster.Shutdown()
-	}
+	defer worker.Record(c.client, c.broadcaster)()
 	return worker.Run(ctx, c.queue, workers, c.synced, c.log, c.sync)
 }
 

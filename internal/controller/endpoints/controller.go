@@ -10,8 +10,6 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/kubernetes/scheme"
-	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
@@ -73,10 +71,7 @@ func New(o Options) (*Controller, error) {
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "endpoint", Clock: clk}),
 		triggers: endpointslice.NewTriggerTimes(),
 	}
-	if c.recorder == nil {
-		c.broadcaster = record.NewBroadcaster()
-		c.recorder = c.broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "endpoint-controller"})
-	}
+	c.recorder, c.broadcaster = worker.Recorder(c.recorder, "endpoint-controller")
 	handlers := []struct {
 		what string
 		inf  cache.SharedIndexInformer
@@ -101,10 +96,7 @@ func New(o Options) (*Controller, error) {
 // every Endpoints once, so ones whose Service went away while the
 // controller was down are deleted.
 func (c *Controller) Run(ctx context.Context, workers int) error {
-	if c.broadcaster != nil {
-		c.broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: c.client.CoreV1().Events("")})
-		defer c.broadcaster.Shutdown()
-	}
+	defer worker.Record(c.client, c.broadcaster)()
 	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
 		c.queue.ShutDown()
 		return nil

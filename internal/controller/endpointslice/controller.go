@@ -11,8 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/kubernetes/scheme"
-	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	discoverylisters "k8s.io/client-go/listers/discovery/v1"
 	"k8s.io/client-go/tools/cache"
@@ -86,10 +84,7 @@ func New(o Options) (*Controller, error) {
 		tracker: NewTracker(), triggers: NewTriggerTimes(), max: max,
 	}
 	c.writer = Writer{Client: o.Client, Tracker: c.tracker}
-	if c.recorder == nil {
-		c.broadcaster = record.NewBroadcaster()
-		c.recorder = c.broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "endpointslice-controller"})
-	}
+	c.recorder, c.broadcaster = worker.Recorder(c.recorder, "endpointslice-controller")
 	handlers := []struct {
 		what string
 		inf  cache.SharedIndexInformer
@@ -115,10 +110,7 @@ func New(o Options) (*Controller, error) {
 // Run syncs Services with workers goroutines until ctx ends. The informer
 // factory must be started by the caller.
 func (c *Controller) Run(ctx context.Context, workers int) error {
-	if c.broadcaster != nil {
-		c.broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: c.client.CoreV1().Events("")})
-		defer c.broadcaster.Shutdown()
-	}
+	defer worker.Record(c.client, c.broadcaster)()
 	return worker.Run(ctx, c.queue, workers, c.synced, c.log, c.sync)
 }
 

@@ -15,8 +15,6 @@ import (
 	batchinformers "k8s.io/client-go/informers/batch/v1"
 	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/kubernetes/scheme"
-	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	batchlisters "k8s.io/client-go/listers/batch/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
@@ -76,10 +74,7 @@ func New(o Options) (*Controller, error) {
 	if c.clock == nil {
 		c.clock = clock.RealClock{}
 	}
-	if c.recorder == nil {
-		c.broadcaster = record.NewBroadcaster()
-		c.recorder = c.broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "job-controller"})
-	}
+	c.recorder, c.broadcaster = worker.Recorder(c.recorder, "job-controller")
 	c.queue = workqueue.NewTypedRateLimitingQueueWithConfig(
 		workqueue.NewTypedItemExponentialFailureRateLimiter[string](5*time.Millisecond, 1000*time.Second),
 		workqueue.TypedRateLimitingQueueConfig[string]{Name: "job", Clock: c.clock})
@@ -103,10 +98,7 @@ func New(o Options) (*Controller, error) {
 // Run syncs Jobs with workers goroutines until ctx ends. The informers must
 // be started by the caller.
 func (c *Controller) Run(ctx context.Context, workers int) error {
-	if c.broadcaster != nil {
-		c.broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: c.client.CoreV1().Events("")})
-		defer c.broadcaster.Shutdown()
-	}
+	defer worker.Record(c.client, c.broadcaster)()
 	return worker.Run(ctx, c.queue, workers, c.synced, c.log, c.sync)
 }
 

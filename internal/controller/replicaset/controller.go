@@ -15,8 +15,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
@@ -80,10 +78,7 @@ func build(o Options, w workload, component string) (*Controller, error) {
 	if c.burst <= 0 {
 		c.burst = BurstReplicas
 	}
-	if c.rec == nil {
-		c.broadcaster = record.NewBroadcaster()
-		c.rec = c.broadcaster.NewRecorder(clientgoscheme.Scheme, corev1.EventSource{Component: component})
-	}
+	c.rec, c.broadcaster = worker.Recorder(c.rec, component)
 	c.exp = NewExpectations(c.clock)
 	c.queue = workqueue.NewTypedRateLimitingQueueWithConfig(
 		workqueue.DefaultTypedControllerRateLimiter[string](),
@@ -109,10 +104,7 @@ func build(o Options, w workload, component string) (*Controller, error) {
 // Run syncs with workers goroutines until ctx ends. The informer factory
 // must be started by the caller.
 func (c *Controller) Run(ctx context.Context, workers int) error {
-	if c.broadcaster != nil {
-		c.broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: c.client.CoreV1().Events("")})
-		defer c.broadcaster.Shutdown()
-	}
+	defer worker.Record(c.client, c.broadcaster)()
 	return worker.Run(ctx, c.queue, workers, c.synced, c.log, c.sync)
 }
 
