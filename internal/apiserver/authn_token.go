@@ -2,6 +2,8 @@ package apiserver
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,6 +45,29 @@ func (s *Server) bootstrapUser(ctx context.Context, token string) (User, bool) {
 		}
 	}
 	return User{Name: "system:bootstrap:" + bt.ID, Groups: append(groups, "system:authenticated")}, true
+}
+
+// authenticateToken tries bootstrap tokens, then each configured
+// authenticator; the first that accepts the token decides, as upstream's
+// union authenticator. Every user gets system:authenticated.
+func (s *Server) authenticateToken(ctx context.Context, token string) (User, bool) {
+	if u, ok := s.bootstrapUser(ctx, token); ok {
+		return u, true
+	}
+	for _, a := range s.cfg.TokenAuthenticators {
+		u, ok, err := a.AuthenticateToken(ctx, token)
+		if err != nil {
+			s.log.Warn("token authentication", "authenticator", fmt.Sprintf("%T", a), "err", err)
+			continue
+		}
+		if ok {
+			if !slices.Contains(u.Groups, "system:authenticated") {
+				u.Groups = append(slices.Clip(u.Groups), "system:authenticated")
+			}
+			return u, true
+		}
+	}
+	return User{}, false
 }
 
 // bearerToken returns the token of an "Authorization: Bearer" header.

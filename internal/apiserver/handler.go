@@ -15,10 +15,22 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
-// User is the authenticated identity of a request.
+// User is the authenticated identity of a request, as upstream's
+// user.Info: name, UID, groups and extra attributes (a ServiceAccount
+// token's pod, an OIDC claim …).
 type User struct {
 	Name   string
+	UID    string
 	Groups []string
+	Extra  map[string][]string
+}
+
+// TokenAuthenticator checks one kind of bearer token (ServiceAccount JWTs,
+// OIDC ID tokens, a webhook …). ok is false when the token is not valid for
+// it; err reports a failure to decide (the webhook is down), which the
+// server logs and answers with 401 like any other failure.
+type TokenAuthenticator interface {
+	AuthenticateToken(ctx context.Context, token string) (u User, ok bool, err error)
 }
 
 type userKey struct{}
@@ -90,7 +102,8 @@ func (s *Server) withRecovery(next http.Handler) http.Handler {
 const clusterInfoPath = "/api/v1/namespaces/kube-public/configmaps/cluster-info"
 
 // withAuthentication accepts client certificates verified against the
-// cluster CA (user = CN, groups = O) and bootstrap tokens. Other requests get
+// cluster CA (user = CN, groups = O) and bearer tokens (bootstrap tokens,
+// then Config.TokenAuthenticators in order). Other requests get
 // 401, except for the public health and version paths and cluster-info.
 func (s *Server) withAuthentication(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -105,7 +118,7 @@ func (s *Server) withAuthentication(next http.Handler) http.Handler {
 			return
 		}
 		if tok, ok := bearerToken(r.Header.Get("Authorization")); ok {
-			u, ok := s.bootstrapUser(r.Context(), tok)
+			u, ok := s.authenticateToken(r.Context(), tok)
 			if !ok {
 				s.writeError(w, r, apierrors.NewUnauthorized("Unauthorized"))
 				return

@@ -28,7 +28,7 @@ func (s *Server) review(rq *request) error {
 	u, _ := UserFrom(rq.ctx)
 	switch o := obj.(type) {
 	case *authenticationv1.SelfSubjectReview:
-		o.Status.UserInfo = authenticationv1.UserInfo{Username: u.Name, Groups: u.Groups}
+		o.Status.UserInfo = userInfo(u)
 	case *authorizationv1.SelfSubjectAccessReview:
 		o.Status, err = s.accessReview(rq, u, o.Spec.ResourceAttributes, o.Spec.NonResourceAttributes)
 	case *authorizationv1.SubjectAccessReview:
@@ -50,7 +50,26 @@ func (s *Server) review(rq *request) error {
 }
 
 func subject(spec authorizationv1.SubjectAccessReviewSpec) User {
-	return User{Name: spec.User, Groups: spec.Groups}
+	u := User{Name: spec.User, UID: spec.UID, Groups: spec.Groups}
+	for k, v := range spec.Extra {
+		if u.Extra == nil {
+			u.Extra = map[string][]string{}
+		}
+		u.Extra[k] = v
+	}
+	return u
+}
+
+// userInfo is u as the authentication API shows it.
+func userInfo(u User) authenticationv1.UserInfo {
+	info := authenticationv1.UserInfo{Username: u.Name, UID: u.UID, Groups: u.Groups}
+	for k, v := range u.Extra {
+		if info.Extra == nil {
+			info.Extra = map[string]authenticationv1.ExtraValue{}
+		}
+		info.Extra[k] = v
+	}
+	return info
 }
 
 // accessReview asks the authorizer about exactly one of the two attribute

@@ -42,6 +42,9 @@ type Config struct {
 	MaxBodyBytes int64
 	// Version is served at /version.
 	Version version.Info
+	// TokenAuthenticators check bearer tokens after bootstrap tokens, in
+	// order (ServiceAccount tokens, OIDC, webhook).
+	TokenAuthenticators []TokenAuthenticator
 	// Authorizer decides what users may do (default AllowAll).
 	Authorizer Authorizer
 	// AdvertiseAddress and Port are the endpoints of the kubernetes Service.

@@ -23,8 +23,11 @@ type Config struct {
 	// GetObject, if set, reads one object by storage key; the Node
 	// authorizer uses it only for a pod its graph has not seen yet.
 	GetObject func(ctx context.Context, key string) (runtime.Object, error)
-	Log       *slog.Logger
-	Clock     clock.Clock
+	// After are further authorizers asked when Node and RBAC allow nothing
+	// (ABAC, webhook), in order, as upstream's --authorization-mode list.
+	After []apiserver.Authorizer
+	Log   *slog.Logger
+	Clock clock.Clock
 }
 
 // Chain is the server's authorizer: members of system:masters first (as
@@ -103,7 +106,7 @@ func (c *Chain) Authorize(ctx context.Context, a apiserver.Attributes) (bool, st
 		return true, "", nil
 	}
 	var reasons []string
-	for _, az := range []apiserver.Authorizer{nodeAuthorizer{c.node}, c.rbac} {
+	for _, az := range append([]apiserver.Authorizer{nodeAuthorizer{c.node}, c.rbac}, c.cfg.After...) {
 		ok, reason, err := az.Authorize(ctx, a)
 		if err != nil {
 			return false, "", err
