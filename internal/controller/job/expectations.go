@@ -1,9 +1,11 @@
 package job
 
 import (
+	"strconv"
 	"sync"
 	"time"
 
+	batchv1 "k8s.io/api/batch/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/sets"
 )
@@ -17,10 +19,16 @@ const expectationTTL = 5 * time.Minute
 // tracking finalizer it removed. A Job whose pod expectations are pending
 // creates and deletes nothing, so a stale cache never double-creates; a pod
 // whose finalizer removal is pending is never counted again.
+//
+// It also remembers the last Job status the controller wrote until the Job
+// informer shows it: the pod informer can show a released finalizer before
+// the Job informer shows the status that counted that pod, and a sync over
+// the older Job would not count the pod at all (and replace it).
 type expectations struct {
 	mu      sync.Mutex
 	pods    map[string]*podExpectation
 	removed map[string]sets.Set[types.UID]
+	written map[string]*batchv1.Job
 }
 
 type podExpectation struct {
@@ -30,7 +38,34 @@ type podExpectation struct {
 }
 
 func newExpectations() *expectations {
-	return &expectations{pods: map[string]*podExpectation{}, removed: map[string]sets.Set[types.UID]{}}
+	return &expectations{pods: map[string]*podExpectation{}, removed: map[string]sets.Set[types.UID]{}, written: map[string]*batchv1.Job{}}
+}
+
+// wroteStatus records job as the newest version of key, returned by a
+// status write.
+func (e *expectations) wroteStatus(key string, job *batchv1.Job) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.written[key] = job
+}
+
+// freshest returns the Job a sync should start from: the version the
+// controller wrote last while the informer still shows an older one, else
+// cached. Capstan's resourceVersions are etcd revisions, so they order.
+func (e *expectations) freshest(key string, cached *batchv1.Job) *batchv1.Job {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	w, ok := e.written[key]
+	if !ok {
+		return cached
+	}
+	wrote, err1 := strconv.ParseUint(w.ResourceVersion, 10, 64)
+	seen, err2 := strconv.ParseUint(cached.ResourceVersion, 10, 64)
+	if err1 != nil || err2 != nil || w.UID != cached.UID || seen >= wrote {
+		delete(e.written, key)
+		return cached
+	}
+	return w
 }
 
 // satisfied is true when nothing is pending for key or the expectation
@@ -104,4 +139,5 @@ func (e *expectations) forget(key string) {
 	defer e.mu.Unlock()
 	delete(e.pods, key)
 	delete(e.removed, key)
+	delete(e.written, key)
 }

@@ -35,6 +35,7 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	case err != nil:
 		return fmt.Errorf("get job %s: %w", key, err)
 	default:
+		cached = c.expect.freshest(key, cached)
 		live = cached.UID
 	}
 	orphans, err := c.orphanedPods(ns, name, live)
@@ -260,6 +261,7 @@ func (c *Controller) writeStatus(ctx context.Context, r *round) error {
 	if err != nil {
 		return fmt.Errorf("update status of job %s: %w", r.key, err)
 	}
+	c.expect.wroteStatus(r.key, out.DeepCopy())
 	r.job = out
 	r.unc = readUncounted(&out.Status)
 	return nil
