@@ -1,5 +1,7 @@
 // Package network keeps a node's share of the flat pod network: a route to
-// every other node's pod CIDR via that node's InternalIP (host-gw), and
+// every other node's pod CIDR via that node's InternalIP (host-gw), or, for
+// nodes not on one L2 segment, through a VXLAN device whose peers (ARP and
+// forwarding entries) are derived from the Node objects alone, and
 // masquerade for pods talking to anything outside the cluster's pod
 // network (pod-to-pod traffic keeps its addresses). The CNI bridge plugin
 // wires pods to the node; this package wires nodes to each other.

@@ -19,23 +19,43 @@ import (
 // veth pair (10.250.250.1/24 on one end), and removes the namespace after.
 func inNetns(t *testing.T, f func()) {
 	t.Helper()
+	name := newNetns(t, "")
+	ipIn(t, name, "link", "add", "v0", "type", "veth", "peer", "name", "v1")
+	ipIn(t, name, "addr", "add", "10.250.250.1/24", "dev", "v0")
+	ipIn(t, name, "link", "set", "v0", "up")
+	ipIn(t, name, "link", "set", "v1", "up")
+	runIn(t, name, f)
+}
+
+// newNetns makes a network namespace named after the test process and
+// suffix, removed when the test ends.
+func newNetns(t *testing.T, suffix string) string {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root for network namespaces")
 	}
-	name := fmt.Sprintf("capstan-net-test-%d", os.Getpid())
+	name := fmt.Sprintf("capstan-net-test-%d%s", os.Getpid(), suffix)
 	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
 		t.Fatalf("ip netns add: %v: %s", err, out)
 	}
 	t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", name).Run() })
-	for _, args := range [][]string{
-		{"link", "add", "v0", "type", "veth", "peer", "name", "v1"},
-		{"addr", "add", "10.250.250.1/24", "dev", "v0"},
-		{"link", "set", "v0", "up"}, {"link", "set", "v1", "up"},
-	} {
-		if out, err := exec.Command("ip", append([]string{"-n", name}, args...)...).CombinedOutput(); err != nil {
-			t.Fatalf("ip %v: %v: %s", args, err, out)
-		}
+	return name
+}
+
+// ipIn runs `ip args…` in namespace ns (the host's when ns is "").
+func ipIn(t *testing.T, ns string, args ...string) {
+	t.Helper()
+	if ns != "" {
+		args = append([]string{"-n", ns}, args...)
 	}
+	if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+		t.Fatalf("ip %v: %v: %s", args, err, out)
+	}
+}
+
+// runIn runs f on a thread that has entered namespace name.
+func runIn(t *testing.T, name string, f func()) {
+	t.Helper()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

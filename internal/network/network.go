@@ -9,6 +9,7 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
@@ -25,7 +26,13 @@ type Options struct {
 	ClusterCIDR string
 	// Table is the nftables table for masquerade (default capstan-network).
 	Table string
-	Log   *slog.Logger
+	// Mode is ModeHostGW (default) or ModeVXLAN.
+	Mode string
+	// NodeIP is this node's InternalIP, the VXLAN tunnel's local end.
+	NodeIP net.IP
+	// Device names the VXLAN device (default capstan-vxlan).
+	Device string
+	Log    *slog.Logger
 }
 
 // Run keeps the routes to other nodes' pod CIDRs and the masquerade rule
@@ -38,6 +45,20 @@ func Run(ctx context.Context, o Options) error {
 	}
 	if o.Table == "" {
 		o.Table = "capstan-network"
+	}
+	if o.Device == "" {
+		o.Device = "capstan-vxlan"
+	}
+	switch o.Mode {
+	case "":
+		o.Mode = ModeHostGW
+	case ModeHostGW:
+	case ModeVXLAN:
+		if o.NodeIP.To4() == nil {
+			return fmt.Errorf("VXLAN mode needs the node's IPv4 address, have %q", o.NodeIP)
+		}
+	default:
+		return fmt.Errorf("unknown pod network mode %q (want %s or %s)", o.Mode, ModeHostGW, ModeVXLAN)
 	}
 	nft, err := knftables.New(knftables.IPv4Family, o.Table)
 	if err != nil {
@@ -75,7 +96,7 @@ func Run(ctx context.Context, o Options) error {
 	for {
 		list, err := nodes.Lister().List(labels.Everything())
 		if err == nil {
-			err = syncRoutes(desiredRoutes(list, o.NodeName))
+			err = o.sync(list)
 		}
 		if err != nil {
 			o.Log.Warn("sync routes to other nodes", "err", err)
@@ -87,6 +108,30 @@ func Run(ctx context.Context, o Options) error {
 		case <-resync.C:
 		}
 	}
+}
+
+// sync programs the way to every other node's pod CIDR. In VXLAN mode the
+// device stays when the agent stops, as routes do.
+func (o Options) sync(nodes []*corev1.Node) error {
+	if o.Mode == ModeHostGW {
+		if err := removeVXLAN(o.Device); err != nil {
+			return err
+		}
+		return syncRoutes(desiredRoutes(nodes, o.NodeName))
+	}
+	own := ownPodCIDR(nodes, o.NodeName)
+	if own == nil {
+		return fmt.Errorf("node %s has no pod CIDR yet", o.NodeName)
+	}
+	link, err := ensureVXLAN(o.Device, o.NodeIP, own)
+	if err != nil {
+		return err
+	}
+	peers := desiredPeers(nodes, o.NodeName)
+	if err := syncNeighbors(link, peers); err != nil {
+		return err
+	}
+	return syncRoutes(vxlanRoutes(peers, link))
 }
 
 // syncRoutes makes our routes in the main table equal to want.
@@ -104,7 +149,11 @@ func syncRoutes(want []route) error {
 	}
 	put, del := diffRoutes(have, want)
 	for _, r := range put {
-		if err := netlink.RouteReplace(&netlink.Route{Dst: r.dst, Gw: r.gw, Protocol: routeProtocol}); err != nil {
+		nr := &netlink.Route{Dst: r.dst, Gw: r.gw, Protocol: routeProtocol}
+		if r.link != 0 {
+			nr.LinkIndex, nr.Flags = r.link, int(netlink.FLAG_ONLINK)
+		}
+		if err := netlink.RouteReplace(nr); err != nil {
 			return routeError("add", r, err)
 		}
 	}

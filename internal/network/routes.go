@@ -13,10 +13,12 @@ import (
 // by the kernel or routing daemons; 99 is unassigned in rt_protos).
 const routeProtocol = 99
 
-// route is one pod CIDR reached via a node's address.
+// route is one pod CIDR reached via a node's address (host-gw), or via a
+// node's VTEP address on link, the VXLAN device.
 type route struct {
-	dst *net.IPNet
-	gw  net.IP
+	dst  *net.IPNet
+	gw   net.IP
+	link int
 }
 
 func (r route) String() string { return r.dst.String() + " via " + r.gw.String() }
