@@ -2,6 +2,7 @@ package authz
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -107,12 +108,15 @@ func (c *Chain) Authorize(ctx context.Context, a apiserver.Attributes) (bool, st
 	}
 	var reasons []string
 	for _, az := range append([]apiserver.Authorizer{nodeAuthorizer{c.node}, c.rbac}, c.cfg.After...) {
-		ok, reason, err := az.Authorize(ctx, a)
+		d, reason, err := decide(ctx, az, a)
 		if err != nil {
 			return false, "", err
 		}
-		if ok {
+		if d == DecisionAllow {
 			return true, reason, nil
+		}
+		if d == DecisionDeny {
+			return false, reason, nil
 		}
 		if reason != "" {
 			reasons = append(reasons, reason)
@@ -127,7 +131,12 @@ func (c *Chain) Rules(ctx context.Context, user apiserver.User, namespace string
 	user = anonymous(user)
 	res, nonRes, incomplete, err := c.rbac.Rules(ctx, user, namespace)
 	nodeRes, _ := reviewRules(c.node.Rules(user))
-	return append(nodeRes, res...), nonRes, incomplete, err
+	res = append(nodeRes, res...)
+	for _, az := range c.cfg.After {
+		r, n, inc, aerr := az.Rules(ctx, user, namespace)
+		res, nonRes, incomplete, err = append(res, r...), append(nonRes, n...), incomplete || inc, errors.Join(err, aerr)
+	}
+	return res, nonRes, incomplete, err
 }
 
 // nodeAuthorizer adapts Node to apiserver.Authorizer for the chain loop.
