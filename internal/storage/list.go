@@ -118,7 +118,7 @@ func (s *Store) List(ctx context.Context, prefix string, opts ListOptions) (*Lis
 			rev = resp.Header.Revision
 		}
 		for i, kv := range resp.Kvs {
-			obj, err := s.decode(kv.Value, kv.ModRevision)
+			obj, err := s.decodeStored(ctx, string(kv.Key), kv.Value, kv.ModRevision)
 			if err != nil {
 				return nil, fmt.Errorf("list %s: key %s: %w", prefix, kv.Key, err)
 			}

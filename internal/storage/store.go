@@ -53,12 +53,18 @@ type Store struct {
 	codec   Codec
 	prefix  string
 	metrics *Metrics
+	// transformer, if set, sits between the codec and etcd (encryption).
+	transformer Transformer
 }
 
 // New returns a Store over client. Every key passed to its methods is
 // relative to prefix (e.g. "/registry").
-func New(client *clientv3.Client, codec Codec, prefix string) *Store {
-	return &Store{client: client, codec: codec, prefix: prefix}
+func New(client *clientv3.Client, codec Codec, prefix string, opts ...Option) *Store {
+	s := &Store{client: client, codec: codec, prefix: prefix}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Create stores obj at key if the key is empty. obj's resourceVersion must be
@@ -70,9 +76,13 @@ func (s *Store) Create(ctx context.Context, key string, obj runtime.Object) (run
 		return nil, err
 	}
 	k := s.prefix + key
+	value, err := s.seal(ctx, k, data)
+	if err != nil {
+		return nil, err
+	}
 	resp, err := s.client.Txn(ctx).
 		If(clientv3.Compare(clientv3.ModRevision(k), "=", 0)).
-		Then(clientv3.OpPut(k, string(data))).
+		Then(clientv3.OpPut(k, string(value))).
 		Commit()
 	if err != nil {
 		return nil, fmt.Errorf("etcd create %s: %w", key, err)
@@ -93,7 +103,7 @@ func (s *Store) Get(ctx context.Context, key string) (runtime.Object, error) {
 	if len(resp.Kvs) == 0 {
 		return nil, fmt.Errorf("get %s: %w", key, ErrNotFound)
 	}
-	return s.decode(resp.Kvs[0].Value, resp.Kvs[0].ModRevision)
+	return s.decodeStored(ctx, s.prefix+key, resp.Kvs[0].Value, resp.Kvs[0].ModRevision)
 }
 
 // UpdateFunc computes the new object from the current one. It must not
@@ -104,7 +114,9 @@ type UpdateFunc func(cur runtime.Object) (next runtime.Object, del bool, err err
 // GuaranteedUpdate reads key, applies tryUpdate and writes (or deletes) the
 // result if the key did not change meanwhile, retrying on races. If the new object equals
 // the current one byte for byte, nothing is written and the current object is
-// returned (as upstream: no-op updates keep the resourceVersion).
+// returned (as upstream: no-op updates keep the resourceVersion), unless the
+// stored value is stale (written with an older encryption key or provider):
+// then it is rewritten, which is how a replace of every object rotates keys.
 func (s *Store) GuaranteedUpdate(ctx context.Context, key string, tryUpdate UpdateFunc) (runtime.Object, error) {
 	defer s.observe("update", key, time.Now())
 	k := s.prefix + key
@@ -117,7 +129,11 @@ func (s *Store) GuaranteedUpdate(ctx context.Context, key string, tryUpdate Upda
 			return nil, fmt.Errorf("update %s: %w", key, ErrNotFound)
 		}
 		kv := resp.Kvs[0]
-		cur, err := s.decode(kv.Value, kv.ModRevision)
+		plain, stale, err := s.unseal(ctx, k, kv.Value)
+		if err != nil {
+			return nil, err
+		}
+		cur, err := s.decode(plain, kv.ModRevision)
 		if err != nil {
 			return nil, err
 		}
@@ -129,12 +145,16 @@ func (s *Store) GuaranteedUpdate(ctx context.Context, key string, tryUpdate Upda
 		if err != nil {
 			return nil, err
 		}
-		if !del && string(data) == string(kv.Value) {
+		if !del && !stale && string(data) == string(plain) {
 			return cur, nil
 		}
-		op := clientv3.OpPut(k, string(data))
-		if del {
-			op = clientv3.OpDelete(k)
+		op := clientv3.OpDelete(k)
+		if !del {
+			value, err := s.seal(ctx, k, data)
+			if err != nil {
+				return nil, err
+			}
+			op = clientv3.OpPut(k, string(value))
 		}
 		tresp, err := s.client.Txn(ctx).
 			If(clientv3.Compare(clientv3.ModRevision(k), "=", kv.ModRevision)).

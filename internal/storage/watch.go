@@ -52,7 +52,7 @@ func (s *Store) Watch(ctx context.Context, key string, opts WatchOptions) <-chan
 				return
 			}
 			for _, ev := range resp.Events {
-				e, ok, err := s.translate(ev, opts.Filter)
+				e, ok, err := s.translate(ctx, ev, opts.Filter)
 				if err != nil {
 					send(ctx, out, Event{Err: err})
 					return
@@ -76,18 +76,18 @@ func send(ctx context.Context, out chan<- Event, e Event) bool {
 }
 
 // translate turns one etcd event into the watch event a client sees, if any.
-func (s *Store) translate(ev *clientv3.Event, filter Filter) (Event, bool, error) {
+func (s *Store) translate(ctx context.Context, ev *clientv3.Event, filter Filter) (Event, bool, error) {
 	rev := ev.Kv.ModRevision
 	var cur, prev runtime.Object
 	var err error
 	if ev.Type == clientv3.EventTypePut {
-		if cur, err = s.decode(ev.Kv.Value, rev); err != nil {
+		if cur, err = s.decodeStored(ctx, string(ev.Kv.Key), ev.Kv.Value, rev); err != nil {
 			return Event{}, false, err
 		}
 	}
 	if ev.PrevKv != nil {
 		// The previous object is reported at the revision of this change.
-		if prev, err = s.decode(ev.PrevKv.Value, rev); err != nil {
+		if prev, err = s.decodeStored(ctx, string(ev.PrevKv.Key), ev.PrevKv.Value, rev); err != nil {
 			return Event{}, false, err
 		}
 	}
