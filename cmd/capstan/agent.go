@@ -27,11 +27,16 @@ func nodeFlags(f *pflag.FlagSet, cfg *agent.Config) {
 	f.StringVar(&cfg.ContainerRuntimeEndpoint, "container-runtime-endpoint", "", "CRI socket of an existing runtime (default: start containerd)")
 	f.IntVar(&cfg.KubeletPort, "kubelet-port", 10250, "port of the kubelet API")
 	f.StringVar(&cfg.NFTablesPrefix, "nftables-prefix", "capstan", "prefix of this node's nftables tables (one per node on a machine)")
+	f.StringVar(&cfg.PodNetworkMode, "pod-network-mode", "host-gw", "how pods reach other nodes: host-gw (nodes on one L2 segment) or vxlan (any IP path; UDP 8472); the same on every node")
 	f.StringVar(&cfg.Eviction.Hard, "eviction-hard", eviction.DefaultHard, "hard eviction thresholds, e.g. memory.available<100Mi,nodefs.available<10% (empty: none)")
 	f.StringVar(&cfg.Eviction.Soft, "eviction-soft", "", "soft eviction thresholds, e.g. memory.available<1Gi (each needs a grace period)")
 	f.StringVar(&cfg.Eviction.SoftGracePeriod, "eviction-soft-grace-period", "", "grace periods of the soft thresholds, e.g. memory.available=1m30s")
 	f.DurationVar(&cfg.Eviction.PressureTransitionPeriod, "eviction-pressure-transition-period", 5*time.Minute, "how long a pressure condition stays after the pressure ends")
 	f.Int64Var(&cfg.Eviction.MaxPodGracePeriod, "eviction-max-pod-grace-period", 0, "grace period in seconds of pods evicted for a soft threshold")
+	f.StringVar(&cfg.Eviction.MinimumReclaim, "eviction-minimum-reclaim", "", "how much beyond a met threshold to reclaim, e.g. memory.available=0Mi,nodefs.available=500Mi")
+	f.IntVar(&cfg.ImageGC.HighThresholdPercent, "image-gc-high-threshold", 85, "percent of image file system usage that starts image garbage collection")
+	f.IntVar(&cfg.ImageGC.LowThresholdPercent, "image-gc-low-threshold", 80, "percent of image file system usage image garbage collection brings usage down to")
+	f.DurationVar(&cfg.ImageGC.MinAge, "image-minimum-gc-age", 2*time.Minute, "minimum age of an unused image before it is garbage collected")
 }
 
 func newAgentCommand() *cobra.Command {

@@ -27,6 +27,8 @@ import (
 	"github.com/capstan/capstan/internal/agent/containerd"
 	"github.com/capstan/capstan/internal/kubelet"
 	"github.com/capstan/capstan/internal/kubelet/cri"
+	"github.com/capstan/capstan/internal/kubelet/eviction"
+	"github.com/capstan/capstan/internal/kubelet/imagegc"
 	"github.com/capstan/capstan/internal/kubelet/images"
 	"github.com/capstan/capstan/internal/kubelet/nodestatus"
 	"github.com/capstan/capstan/internal/kubelet/prober"
@@ -62,9 +64,16 @@ type Config struct {
 	// ("<prefix>-proxy", "<prefix>-network"; default capstan); nodes sharing
 	// a network namespace need their own.
 	NFTablesPrefix string
+	// PodNetworkMode is how pods reach pods on other nodes: network.ModeHostGW
+	// (default; nodes on one L2 segment) or network.ModeVXLAN. All nodes of
+	// a cluster must use the same.
+	PodNetworkMode string
 	// Eviction configures node-pressure eviction.
 	Eviction EvictionConfig
-	Log      *slog.Logger
+	// ImageGC is the image garbage collection policy; zero is upstream's
+	// default (85%, 80%, 2m).
+	ImageGC imagegc.Policy
+	Log     *slog.Logger
 }
 
 // Run runs the node agent until ctx ends.
@@ -81,6 +90,9 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
+	}
+	if m := cfg.PodNetworkMode; m != "" && m != network.ModeHostGW && m != network.ModeVXLAN {
+		return fmt.Errorf("unknown pod network mode %q (want %s or %s)", m, network.ModeHostGW, network.ModeVXLAN)
 	}
 	if cfg.NodeIP == "" {
 		ip, err := DetectNodeIP(cfg.DataDir)
@@ -133,11 +145,13 @@ func Run(ctx context.Context, cfg Config) error {
 	probes := prober.NewManager(prober.Options{Runtime: rs, Recorder: recorder, Clock: clk, Log: log.With("component", "prober")})
 	defer probes.Stop()
 	updates := make(chan kubelet.ProbeUpdate, 100)
+	var evictions *eviction.Manager // set below; consulted only once the kubelet runs
 	k, err := kubelet.New(kubelet.Config{
 		NodeName: cfg.NodeName, Client: client, Runtime: rs, Images: is, Volumes: vols, Probes: probes, ProbeUpdates: updates,
 		Recorder: recorder, Clock: clk, Log: log.With("component", "kubelet"), RootDir: rootDir,
 		LogDir: filepath.Join(cfg.DataDir, "pods-logs"), ClusterDNS: cfg.ClusterDNS, ClusterDomain: cfg.ClusterDomain,
-		HostIPs: []string{cfg.NodeIP},
+		HostIPs:   []string{cfg.NodeIP},
+		Admitters: []kubelet.PodAdmitter{kubelet.AdmitFunc(func(p *corev1.Pod) (bool, string, string) { return evictions.Admit(p) })},
 	})
 	if err != nil {
 		return err
@@ -146,14 +160,20 @@ func Run(ctx context.Context, cfg Config) error {
 	if err := os.MkdirAll(rootDir, 0o700); err != nil {
 		return fmt.Errorf("create %s: %w", rootDir, err)
 	}
-	evictions, err := newEvictionManager(cfg.Eviction, k, rs, rootDir, imageFs, func() {
-		select {
-		case kick <- struct{}{}:
-		default:
-		}
-	}, func(eventType, reason, message string) {
+	nodeEvent := func(eventType, reason, message string) {
 		recorder.Event(&corev1.ObjectReference{Kind: "Node", Name: cfg.NodeName, UID: types.UID(cfg.NodeName)}, eventType, reason, message)
-	}, log.With("component", "eviction"))
+	}
+	imageGC, err := newImageGC(cfg.ImageGC, rs, is, imageFs, nodeEvent, log.With("component", "imagegc"))
+	if err != nil {
+		return err
+	}
+	evictions, err = newEvictionManager(cfg.Eviction, k, rs, rootDir, imageFs,
+		nodeReclaim{deleteContainers: k.DeleteUnusedContainers, deleteImages: imageGC.DeleteUnusedImages}, func() {
+			select {
+			case kick <- struct{}{}:
+			default:
+			}
+		}, nodeEvent, log.With("component", "eviction"))
 	if err != nil {
 		return err
 	}
@@ -177,7 +197,7 @@ func Run(ctx context.Context, cfg Config) error {
 		})
 	})
 	run("CNI config", func(ctx context.Context) error {
-		if err := writeNetworkConfig(ctx, client, cfg.NodeName, cniDir); err != nil {
+		if err := writeNetworkConfig(ctx, client, cfg, cniDir); err != nil {
 			return err
 		}
 		kick <- struct{}{}
@@ -185,13 +205,14 @@ func Run(ctx context.Context, cfg Config) error {
 	})
 	run("kubelet", k.Run)
 	run("eviction", evictions.Run)
+	run("image gc", imageGC.Run)
 	run("service proxy", func(ctx context.Context) error {
 		return proxy.Run(ctx, proxy.Options{Client: client, NodeName: cfg.NodeName, NodeIPs: []net.IP{net.ParseIP(cfg.NodeIP)},
 			Log: log.With("component", "proxy"), ClusterCIDR: cfg.ClusterCIDR, Table: cfg.NFTablesPrefix + "-proxy"})
 	})
 	run("pod network", func(ctx context.Context) error {
 		return network.Run(ctx, network.Options{Client: client, NodeName: cfg.NodeName, ClusterCIDR: cfg.ClusterCIDR,
-			Table: cfg.NFTablesPrefix + "-network", Log: log.With("component", "network")})
+			Table: cfg.NFTablesPrefix + "-network", Mode: cfg.PodNetworkMode, NodeIP: net.ParseIP(cfg.NodeIP), Log: log.With("component", "network")})
 	})
 	run("volumes", func(ctx context.Context) error { vols.Run(ctx); return nil })
 	run("probes", func(ctx context.Context) error { forwardProbes(ctx, probes.Updates(), updates); return nil })
@@ -227,10 +248,14 @@ func DetectNodeIP(dataDir string) (string, error) {
 // writeNetworkConfig waits for the node's pod CIDR (the node IPAM
 // controller assigns it once the node registers) and writes the CNI
 // configuration for it; containerd picks it up without a restart.
-func writeNetworkConfig(ctx context.Context, client kubernetes.Interface, nodeName, cniDir string) error {
+func writeNetworkConfig(ctx context.Context, client kubernetes.Interface, cfg Config, cniDir string) error {
+	mtu, err := network.PodMTU(cfg.PodNetworkMode, net.ParseIP(cfg.NodeIP))
+	if err != nil {
+		return fmt.Errorf("pod MTU: %w", err)
+	}
 	var cidr string
-	err := wait.PollUntilContextCancel(ctx, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
-		n, err := client.CoreV1().Nodes().Get(ctx, nodeName, metav1.GetOptions{})
+	err = wait.PollUntilContextCancel(ctx, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+		n, err := client.CoreV1().Nodes().Get(ctx, cfg.NodeName, metav1.GetOptions{})
 		if err != nil {
 			return false, nil
 		}
@@ -240,7 +265,7 @@ func writeNetworkConfig(ctx context.Context, client kubernetes.Interface, nodeNa
 	if err != nil {
 		return fmt.Errorf("wait for the node's pod CIDR: %w", err)
 	}
-	if err := containerd.WriteCNIConfig(cniDir, cidr, 1500); err != nil {
+	if err := containerd.WriteCNIConfig(cniDir, cidr, mtu); err != nil {
 		return fmt.Errorf("write CNI config for %s: %w", cidr, err)
 	}
 	return nil

@@ -28,6 +28,15 @@ type EvictionConfig struct {
 	PressureTransitionPeriod time.Duration
 	// MaxPodGracePeriod is the grace period of soft evictions, in seconds.
 	MaxPodGracePeriod int64
+	// MinimumReclaim is the --eviction-minimum-reclaim value
+	// ("memory.available=0Mi,nodefs.available=500Mi"); empty for none.
+	MinimumReclaim string
+}
+
+// nodeReclaim are the node-level reclaim functions the eviction manager
+// runs under disk pressure before it evicts pods.
+type nodeReclaim struct {
+	deleteContainers, deleteImages func(ctx context.Context) error
 }
 
 // newEvictionManager builds the eviction manager of a node whose kubelet
@@ -35,9 +44,12 @@ type EvictionConfig struct {
 // unknown). onChange is called when the pressure conditions change;
 // nodeEvent records an event on the Node.
 func newEvictionManager(cfg EvictionConfig, k *kubelet.Kubelet, rs internalapi.RuntimeService, rootDir, imageFs string,
-	onChange func(), nodeEvent func(eventType, reason, message string), log *slog.Logger) (*eviction.Manager, error) {
+	reclaim nodeReclaim, onChange func(), nodeEvent func(eventType, reason, message string), log *slog.Logger) (*eviction.Manager, error) {
 	thresholds, err := eviction.ParseThresholds(cfg.Hard, cfg.Soft, cfg.SoftGracePeriod)
 	if err != nil {
+		return nil, fmt.Errorf("eviction thresholds: %w", err)
+	}
+	if thresholds, err = eviction.WithMinimumReclaim(thresholds, cfg.MinimumReclaim); err != nil {
 		return nil, fmt.Errorf("eviction thresholds: %w", err)
 	}
 	paths := eviction.HostPaths{Proc: "/proc", NodeFs: rootDir, ImageFs: imageFs}
@@ -51,11 +63,14 @@ func newEvictionManager(cfg EvictionConfig, k *kubelet.Kubelet, rs internalapi.R
 		Evict: func(ctx context.Context, pod *v1.Pod, msg string, grace int64) bool {
 			return k.EvictPod(ctx, pod.UID, kubelet.Eviction{Reason: "Evicted", Message: msg, GracePeriod: grace})
 		},
-		OnChange:          onChange,
-		NodeEvent:         nodeEvent,
-		TransitionPeriod:  cfg.PressureTransitionPeriod,
-		MaxPodGracePeriod: cfg.MaxPodGracePeriod,
-		Clock:             clock.RealClock{},
-		Log:               log,
+		DeleteUnusedContainers: reclaim.deleteContainers,
+		DeleteUnusedImages:     reclaim.deleteImages,
+		DedicatedImageFs:       imageFs != "" && !sameFileSystem(rootDir, imageFs),
+		OnChange:               onChange,
+		NodeEvent:              nodeEvent,
+		TransitionPeriod:       cfg.PressureTransitionPeriod,
+		MaxPodGracePeriod:      cfg.MaxPodGracePeriod,
+		Clock:                  clock.RealClock{},
+		Log:                    log,
 	})
 }

@@ -17,10 +17,13 @@ func TestNewEvictionManager(t *testing.T) {
 		{name: "soft", cfg: EvictionConfig{Soft: "memory.available<1Gi", SoftGracePeriod: "memory.available=1m"}},
 		{name: "bad hard", cfg: EvictionConfig{Hard: "memory.available>1Gi"}, err: "eviction thresholds: parse eviction-hard"},
 		{name: "soft without grace", cfg: EvictionConfig{Soft: "memory.available<1Gi"}, err: "has no grace period"},
+		{name: "minimum reclaim", cfg: EvictionConfig{Hard: "memory.available<100Mi", MinimumReclaim: "memory.available=0Mi,nodefs.available=500Mi"}},
+		{name: "bad minimum reclaim", cfg: EvictionConfig{Hard: "memory.available<100Mi", MinimumReclaim: "memory.available<1Gi"},
+			err: "parse eviction-minimum-reclaim"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			m, err := newEvictionManager(tc.cfg, nil, nil, t.TempDir(), "", func() {}, nil, slog.New(slog.DiscardHandler))
+			m, err := newEvictionManager(tc.cfg, nil, nil, t.TempDir(), "", nodeReclaim{}, func() {}, nil, slog.New(slog.DiscardHandler))
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("err = %v, want containing %q", err, tc.err)

@@ -65,6 +65,8 @@ type criNode struct {
 	cidr    netip.Prefix
 	dataDir string
 	log     *slog.Logger
+	// endpoint is containerd's socket, for images.Import.
+	endpoint string
 }
 
 // startCRINode starts containerd in a temp dir (skipping the test without
@@ -114,7 +116,7 @@ func startCRINode(t *testing.T, ctx context.Context) *criNode {
 		t.Fatal(err)
 	}
 
-	return &criNode{rs: rs, is: is, image: img.Ref, cidr: cidr, dataDir: dataDir, log: log}
+	return &criNode{rs: rs, is: is, image: img.Ref, cidr: cidr, dataDir: dataDir, log: log, endpoint: proc.Endpoint()}
 }
 
 func TestPodsOnContainerd(t *testing.T) {

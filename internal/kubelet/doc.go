@@ -11,6 +11,9 @@
 // restart-policy and back-off rules. Workers, the informer and the CRI relist
 // loop are the thin shell around them.
 //
+// A new pod is first put to the PodAdmitters it is given (node-pressure
+// admission); a rejected pod is failed without being started.
+//
 // State is recovered from CRI labels and annotations after a restart, so the
 // kubelet keeps no state on disk of its own. It must not read storage or etcd,
 // must not mutate objects from the informer cache, must not restart a running

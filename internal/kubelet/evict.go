@@ -39,12 +39,15 @@ func (k *Kubelet) EvictPod(ctx context.Context, uid types.UID, ev Eviction) bool
 }
 
 // ActivePods are the pods bound to the node that are neither terminal nor
-// being deleted or evicted. The pods are the informer's: do not mutate them.
+// being deleted, evicted or rejected at admission. The pods are the informer's: do not mutate them.
 func (k *Kubelet) ActivePods() []*v1.Pod {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	out := make([]*v1.Pod, 0, len(k.pods))
 	for uid, p := range k.pods {
+		if a := k.admitted[uid]; a != nil && !a.ok {
+			continue
+		}
 		if _, ev := k.evictions[uid]; ev || isTerminal(p) || p.DeletionTimestamp != nil {
 			continue
 		}

@@ -49,3 +49,20 @@ type ProbeUpdate struct {
 type HookRunner interface {
 	Run(ctx context.Context, pod *v1.Pod, container *v1.Container, containerID string, handler *v1.LifecycleHandler) error
 }
+
+// PodAdmitter decides whether the node takes a pod it has not started yet
+// (upstream's pod admit handlers; the eviction package's *Manager is one).
+// A rejection carries the reason and message of the Warning event; the pod
+// then ends Failed with that reason and "Pod was rejected: <message>". It
+// must not block and must not mutate pod.
+type PodAdmitter interface {
+	Admit(pod *v1.Pod) (admit bool, reason, message string)
+}
+
+// AdmitFunc adapts a function to a PodAdmitter.
+type AdmitFunc func(pod *v1.Pod) (admit bool, reason, message string)
+
+// Admit calls f.
+func (f AdmitFunc) Admit(pod *v1.Pod) (bool, string, string) { return f(pod) }
+
+var _ PodAdmitter = AdmitFunc(nil)

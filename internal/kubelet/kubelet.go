@@ -51,6 +51,9 @@ type Config struct {
 	// ResolvConf is the node's resolv.conf path for dnsPolicy Default;
 	// empty means /etc/resolv.conf.
 	ResolvConf string
+	// Admitters are asked, in order, whether to take each new pod; nil
+	// admits every pod.
+	Admitters []PodAdmitter
 	// RelistPeriod is how often the runtime is polled for container changes;
 	// zero means 1 s.
 	RelistPeriod time.Duration
@@ -80,6 +83,7 @@ type Kubelet struct {
 	lastStatus map[types.UID][]byte // JSON of the last status written
 	relisted   map[types.UID]string // runtime fingerprint per pod
 	evictions  map[types.UID]Eviction
+	admitted   map[types.UID]*admission // decided once per pod
 }
 
 // New checks cfg and builds a Kubelet.
@@ -129,6 +133,7 @@ func New(cfg Config) (*Kubelet, error) {
 		lastStatus:  map[types.UID][]byte{},
 		relisted:    map[types.UID]string{},
 		evictions:   map[types.UID]Eviction{},
+		admitted:    map[types.UID]*admission{},
 	}
 	if k.hooks == nil {
 		k.hooks = &builtinHooks{runtime: cfg.Runtime, clock: cfg.Clock}

@@ -23,6 +23,9 @@ func (k *Kubelet) syncPod(ctx context.Context, pod *v1.Pod) (time.Duration, erro
 	if ev, ok := k.eviction(pod.UID); ok {
 		return 0, k.syncEvicted(ctx, pod, ev)
 	}
+	if adm := k.admit(ctx, pod); adm != nil && !adm.ok {
+		return 0, k.syncRejected(ctx, pod, adm)
+	}
 	vols, err := k.cfg.Volumes.SetUp(ctx, pod)
 	if err != nil {
 		k.event(pod, nil, v1.EventTypeWarning, "FailedMount", err.Error())
@@ -230,6 +233,7 @@ func (k *Kubelet) forget(uid types.UID) {
 	delete(k.liveness, uid)
 	delete(k.lastStatus, uid)
 	delete(k.evictions, uid)
+	delete(k.admitted, uid)
 }
 
 // gracePeriod is the pod's termination grace in seconds: the deletion's,

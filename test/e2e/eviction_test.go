@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +13,8 @@ import (
 
 // TestNodePressureEviction runs a node whose memory threshold is always met
 // (memory.available<1000Gi): the node reports MemoryPressure, is tainted,
-// and its kubelet evicts a BestEffort pod but never a system-critical one.
+// and its kubelet evicts a Burstable pod (a BestEffort one would be
+// rejected at admission) but never a system-critical one.
 func TestNodePressureEviction(t *testing.T) {
 	c := startNode(t, "--eviction-hard", "memory.available<1000Gi")
 	client := clientFor(t, c)
@@ -45,21 +45,21 @@ func TestNodePressureEviction(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	k := &kubectl{t: t, cluster: c, version: "1.33", path: filepath.Join(kubectlDir, "kubectl.1.33"), kubeconfig: c.kubeconfig, home: t.TempDir()}
+	k := newKubectl(t, c)
 	ns := k.namespace("eviction")
 	critical := busyboxPod("critical", c.nodeName, "sleep 3600", "  priorityClassName: system-cluster-critical\n")
 	k.okIn(critical, "apply", "-n", ns, "-f", "-")
 	k.ok("wait", "-n", ns, "--for=condition=Ready", "pod/critical", "--timeout=60s")
-	k.okIn(busyboxPod("besteffort", c.nodeName, "sleep 3600", ""), "apply", "-n", ns, "-f", "-")
+	k.okIn(busyboxPod("burstable", c.nodeName, "sleep 3600", "    resources:\n      requests:\n        memory: 16Mi\n"), "apply", "-n", ns, "-f", "-")
 
 	var evicted *v1.Pod
 	err = eventually(ctx, 60*time.Second, func() error {
-		p, err := client.CoreV1().Pods(ns).Get(ctx, "besteffort", metav1.GetOptions{})
+		p, err := client.CoreV1().Pods(ns).Get(ctx, "burstable", metav1.GetOptions{})
 		if err != nil {
 			return err
 		}
 		if p.Status.Phase != v1.PodFailed || p.Status.Reason != "Evicted" {
-			return fmt.Errorf("besteffort is %s/%s", p.Status.Phase, p.Status.Reason)
+			return fmt.Errorf("burstable is %s/%s", p.Status.Phase, p.Status.Reason)
 		}
 		evicted = p
 		return nil
@@ -83,7 +83,7 @@ func TestNodePressureEviction(t *testing.T) {
 	// The containers are stopped (the pod may have been evicted before
 	// they started).
 	err = eventually(ctx, 30*time.Second, func() error {
-		p, err := client.CoreV1().Pods(ns).Get(ctx, "besteffort", metav1.GetOptions{})
+		p, err := client.CoreV1().Pods(ns).Get(ctx, "burstable", metav1.GetOptions{})
 		if err != nil {
 			return err
 		}
@@ -99,8 +99,8 @@ func TestNodePressureEviction(t *testing.T) {
 	}
 	err = eventually(ctx, 10*time.Second, func() error {
 		ev := k.ok("get", "events", "-n", ns, "-o", `jsonpath={range .items[*]}{.type} {.reason} {.involvedObject.name}{"\n"}{end}`)
-		if !strings.Contains(ev, "Warning Evicted besteffort\n") {
-			return fmt.Errorf("no Evicted event for besteffort in:\n%s", ev)
+		if !strings.Contains(ev, "Warning Evicted burstable\n") {
+			return fmt.Errorf("no Evicted event for burstable in:\n%s", ev)
 		}
 		return nil
 	})

@@ -2,6 +2,7 @@ package eviction
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -45,6 +46,9 @@ type State struct {
 	FirstMet map[string]time.Time
 	// LastPressure is when each pressure condition was last observed.
 	LastPressure map[v1.NodeConditionType]time.Time
+	// Met are the thresholds met in the last pass (grace periods aside): each
+	// stays met until its signal is back above it plus its minimum reclaim.
+	Met []Threshold
 }
 
 // Input is the snapshot of one pass.
@@ -80,8 +84,10 @@ type Decision struct {
 // Decide computes the node's pressure conditions and the one pod to evict,
 // as upstream's eviction manager does in one synchronize pass.
 func Decide(in Input, prev State) Decision {
-	met := thresholdsMet(in.Thresholds, in.Observations)
-	d := Decision{State: State{FirstMet: map[string]time.Time{}, LastPressure: map[v1.NodeConditionType]time.Time{}}}
+	met := mergeThresholds(thresholdsMet(in.Thresholds, in.Observations, false),
+		thresholdsMet(prev.Met, in.Observations, true))
+	d := Decision{State: State{FirstMet: map[string]time.Time{}, LastPressure: map[v1.NodeConditionType]time.Time{},
+		Met: met}}
 	for _, t := range met {
 		key := stateKey(t)
 		first, ok := prev.FirstMet[key]
@@ -130,16 +136,28 @@ func stateKey(t Threshold) string {
 	return "soft:" + t.String()
 }
 
-// thresholdsMet are the thresholds whose signal is below them.
-func thresholdsMet(ts []Threshold, obs Observations) []Threshold {
+// thresholdsMet are the thresholds whose signal is below them, or, with
+// withMinReclaim, below them plus their minimum reclaim.
+func thresholdsMet(ts []Threshold, obs Observations, withMinReclaim bool) []Threshold {
 	var out []Threshold
 	for _, t := range ts {
 		o, ok := obs[t.Signal]
 		if !ok {
 			continue
 		}
-		v := t.Value(o.Capacity)
+		v := t.target(o.Capacity, withMinReclaim)
 		if o.Available.Cmp(v) < 0 {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// mergeThresholds is a followed by the thresholds of b not in a.
+func mergeThresholds(a, b []Threshold) []Threshold {
+	out := slices.Clone(a)
+	for _, t := range b {
+		if !slices.ContainsFunc(out, func(o Threshold) bool { return stateKey(o) == stateKey(t) }) {
 			out = append(out, t)
 		}
 	}

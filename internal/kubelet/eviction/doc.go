@@ -12,6 +12,12 @@
 // through injected functions. The package must not talk to the API server or
 // the container runtime's lifecycle calls itself: killing and failing pods
 // is the kubelet's (Options.Evict), reporting conditions is nodestatus's.
-// It does not reclaim node-level resources (image or container garbage
-// collection) before evicting.
+// A met threshold stays met until its signal is back above the threshold
+// plus its minimum reclaim (--eviction-minimum-reclaim). Before evicting a
+// pod for a disk signal, the manager reclaims node-level resources through
+// injected functions (dead containers, then unused images) and observes
+// again. AdmitPod is the kubelet's admission rule under pressure (reject
+// BestEffort pods under MemoryPressure, every non-critical pod under
+// DiskPressure or PIDPressure); Manager.Admit applies it to the current
+// conditions.
 package eviction

@@ -34,6 +34,15 @@ type Options struct {
 	// NodeEvent records an event on the Node (upstream's Warning
 	// EvictionThresholdMet "Attempting to reclaim memory"); nil for none.
 	NodeEvent func(eventType, reason, message string)
+	// DeleteUnusedContainers removes dead containers and DeleteUnusedImages
+	// images no container uses; before evicting a pod for a disk signal the
+	// manager runs them (as upstream's node-level reclaim) and evicts only
+	// if a threshold is still met, minimum reclaim included. nil for none.
+	DeleteUnusedContainers func(ctx context.Context) error
+	DeleteUnusedImages     func(ctx context.Context) error
+	// DedicatedImageFs is true when imagefs is another file system than
+	// nodefs: nodefs pressure then reclaims nothing at node level.
+	DedicatedImageFs bool
 	// MonitorInterval defaults to 10 s, TransitionPeriod to 5 min.
 	MonitorInterval   time.Duration
 	TransitionPeriod  time.Duration
@@ -112,7 +121,7 @@ func (m *Manager) Synchronize(ctx context.Context) {
 	m.mu.Unlock()
 	in := Input{Now: m.opts.Clock.Now(), Thresholds: m.opts.Thresholds, Observations: obs,
 		TransitionPeriod: m.opts.TransitionPeriod, MaxPodGracePeriod: m.opts.MaxPodGracePeriod}
-	if len(thresholdsMet(in.Thresholds, obs)) > 0 {
+	if len(thresholdsMet(in.Thresholds, obs, false)) > 0 || len(prev.Met) > 0 {
 		containers, procs, err := m.opts.Stats(ctx)
 		if err != nil {
 			log.Warn("read pod usage failed; ranking without it", "err", err)
@@ -138,6 +147,10 @@ func (m *Manager) Synchronize(ctx context.Context) {
 		res, _, _ := signalInfo(d.Met[0].Signal)
 		m.opts.NodeEvent(v1.EventTypeWarning, "EvictionThresholdMet", fmt.Sprintf("Attempting to reclaim %s", res))
 	}
+	if m.reclaimNodeLevel(ctx, d.Met[0].Signal) {
+		log.Info("node-level reclaim relieved the pressure; no pod evicted", "threshold", d.Met[0].String())
+		return
+	}
 	if d.Victim == nil {
 		log.Warn("eviction threshold met but no pod can be evicted", "threshold", d.Met[0].String())
 		return
@@ -146,4 +159,67 @@ func (m *Manager) Synchronize(ctx context.Context) {
 	if !m.opts.Evict(ctx, d.Victim, d.Message, d.GracePeriod) {
 		log.Warn("pod not evicted", "pod", d.Victim.Namespace+"/"+d.Victim.Name)
 	}
+}
+
+// reclaimNodeLevel runs the node-level reclaim steps for the signal, then
+// observes again and reports whether no threshold is met any more, minimum
+// reclaim included. It reports false when there is nothing to run.
+func (m *Manager) reclaimNodeLevel(ctx context.Context, s Signal) bool {
+	steps := reclaimSteps(s, m.opts.DedicatedImageFs)
+	ran := false
+	for _, step := range steps {
+		f := m.opts.DeleteUnusedContainers
+		if step == reclaimImages {
+			f = m.opts.DeleteUnusedImages
+		}
+		if f == nil {
+			continue
+		}
+		ran = true
+		if err := f(ctx); err != nil {
+			m.opts.Log.Warn("node-level reclaim failed", "step", string(step), "err", err)
+		}
+	}
+	if !ran {
+		return false
+	}
+	obs, err := m.opts.Observe(ctx)
+	if err != nil {
+		m.opts.Log.Error("observe eviction signals after reclaim failed", "err", err)
+		return false
+	}
+	return len(thresholdsMet(m.opts.Thresholds, obs, true)) == 0
+}
+
+// reclaimStep is one node-level reclaim action.
+type reclaimStep string
+
+const (
+	reclaimContainers reclaimStep = "containers"
+	reclaimImages     reclaimStep = "images"
+)
+
+// reclaimSteps are what upstream's kubelet reclaims at node level for a
+// signal: dead containers then unused images for disk signals of the file
+// system holding images; nothing for memory and pids, nor for nodefs when
+// images live on a dedicated imagefs.
+func reclaimSteps(s Signal, dedicatedImageFs bool) []reclaimStep {
+	both := []reclaimStep{reclaimContainers, reclaimImages}
+	switch s {
+	case SignalImageFsAvailable, SignalImageFsInodesFree:
+		return both
+	case SignalNodeFsAvailable, SignalNodeFsInodesFree:
+		if dedicatedImageFs {
+			return nil
+		}
+		return both
+	}
+	return nil
+}
+
+// Admit decides whether the node takes a new pod under its current
+// pressure conditions (the kubelet's eviction admit handler); see
+// AdmitPod. It satisfies the kubelet's PodAdmitter.
+func (m *Manager) Admit(pod *v1.Pod) (admit bool, reason, message string) {
+	return AdmitPod(m.Pressure(), pod)
 }

@@ -59,6 +59,10 @@ type Threshold struct {
 	// evicts; zero for hard thresholds.
 	GracePeriod time.Duration
 	Hard        bool
+	// MinReclaim is how much beyond the threshold must be available again
+	// before a met threshold counts as resolved (--eviction-minimum-reclaim);
+	// nil for none.
+	MinReclaim *Reclaim
 }
 
 // Value is the threshold as a quantity for a signal of the given capacity.
