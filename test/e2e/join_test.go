@@ -65,7 +65,7 @@ func newNetnsNode(t testing.TB) *netnsNode {
 
 // joinAgent runs `capstan agent` inside the node's namespace (through
 // nsenter: `ip netns exec` would remount /sys and hide the cgroups).
-func joinAgent(t testing.TB, n *netnsNode, serverURL, token, nodeName, dataDir string) (pid int) {
+func joinAgent(t testing.TB, n *netnsNode, serverURL, token, nodeName, dataDir string, extraArgs ...string) (pid int) {
 	t.Helper()
 	logPath := filepath.Join(t.TempDir(), "agent.log")
 	logFile, err := os.Create(logPath)
@@ -73,8 +73,9 @@ func joinAgent(t testing.TB, n *netnsNode, serverURL, token, nodeName, dataDir s
 		t.Fatal(err)
 	}
 	defer logFile.Close()
-	cmd := exec.Command("nsenter", "--net=/run/netns/"+n.name, os.Getenv(binaryEnv), "agent",
-		"--server", serverURL, "--token", token, "--data-dir", dataDir, "--node-name", nodeName, "--node-ip", n.nodeIP)
+	args := append([]string{"--net=/run/netns/" + n.name, os.Getenv(binaryEnv), "agent", "--server", serverURL, "--token", token,
+		"--data-dir", dataDir, "--node-name", nodeName, "--node-ip", n.nodeIP}, extraArgs...)
+	cmd := exec.Command("nsenter", args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
@@ -107,15 +108,17 @@ type joined struct {
 	nodeName, agentDir string
 	// nodeIP is the joined node's address, hostIP the host's end of its veth.
 	nodeIP, hostIP string
-	agentPID       int
+	// netns is the joined node's network namespace.
+	netns    string
+	agentPID int
 }
 
 func joinNode(t testing.TB) *joined { return joinCluster(t, false) }
 
 // joinCluster starts a server (with its own node on the veth's host
 // address when serverNode) and joins a second node from a network
-// namespace; both nodes get the busybox images.
-func joinCluster(t testing.TB, serverNode bool) *joined {
+// namespace; both nodes get the busybox images and nodeArgs.
+func joinCluster(t testing.TB, serverNode bool, nodeArgs ...string) *joined {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root for network namespaces and containerd")
@@ -126,7 +129,7 @@ func joinCluster(t testing.TB, serverNode bool) *joined {
 	n := newNetnsNode(t)
 	// The server starts after the veth exists, so its certificate covers
 	// the address the node reaches it by.
-	opts := serverOptions{bindAll: true, agent: serverNode}
+	opts := serverOptions{bindAll: true, agent: serverNode, extraArgs: nodeArgs}
 	if serverNode {
 		opts.nodeIP = n.hostIP
 	}
@@ -135,9 +138,9 @@ func joinCluster(t testing.TB, serverNode bool) *joined {
 	if err != nil {
 		t.Fatalf("capstan token create: %v: %s", err, out)
 	}
-	j := &joined{c: c, nodeName: "e2e-joined-" + strconv.Itoa(c.port), agentDir: t.TempDir(), nodeIP: n.nodeIP, hostIP: n.hostIP}
-	j.agentPID = joinAgent(t, n, "https://"+net.JoinHostPort(n.hostIP, strconv.Itoa(c.port)), strings.TrimSpace(string(out)), j.nodeName, j.agentDir)
-	j.k = &kubectl{t: t, cluster: c, version: "1.33", path: filepath.Join(kubectlDir, "kubectl.1.33"), kubeconfig: c.kubeconfig, home: t.TempDir()}
+	j := &joined{c: c, nodeName: "e2e-joined-" + strconv.Itoa(c.port), agentDir: t.TempDir(), nodeIP: n.nodeIP, hostIP: n.hostIP, netns: n.name}
+	j.agentPID = joinAgent(t, n, "https://"+net.JoinHostPort(n.hostIP, strconv.Itoa(c.port)), strings.TrimSpace(string(out)), j.nodeName, j.agentDir, nodeArgs...)
+	j.k = newKubectl(t, c)
 	nodes := []string{j.nodeName}
 	if serverNode {
 		nodes = append(nodes, c.nodeName)

@@ -40,6 +40,11 @@ type result struct {
 
 // forEachKubectl runs f in a subtest per kubectl version against c,
 // skipping versions whose binary is missing.
+// newKubectl is kubectl 1.33 for c, with its own home directory.
+func newKubectl(t testing.TB, c *cluster) *kubectl {
+	return &kubectl{t: t, cluster: c, version: "1.33", path: filepath.Join(kubectlDir, "kubectl.1.33"), kubeconfig: c.kubeconfig, home: t.TempDir()}
+}
+
 func forEachKubectl(t *testing.T, c *cluster, f func(t *testing.T, k *kubectl)) {
 	t.Helper()
 	for _, v := range kubectlVersions() {

@@ -14,7 +14,7 @@ import (
 // subtest per feature in its own namespace, in parallel.
 func TestKubeletBehaviour(t *testing.T) {
 	c := startNode(t)
-	k := &kubectl{t: t, cluster: c, version: "1.33", path: filepath.Join(kubectlDir, "kubectl.1.33"), kubeconfig: c.kubeconfig, home: t.TempDir()}
+	k := newKubectl(t, c)
 	until := func(t *testing.T, what string, timeout time.Duration, f func() error) {
 		t.Helper()
 		if err := eventually(context.Background(), timeout, f); err != nil {

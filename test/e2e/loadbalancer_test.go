@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -27,7 +26,7 @@ func TestLoadBalancerService(t *testing.T) {
 	}
 	n := newNetnsNode(t)
 	c := startCluster(t, serverOptions{agent: true, bindAll: true, nodeIP: n.hostIP})
-	k := &kubectl{t: t, cluster: c, version: "1.33", path: filepath.Join(kubectlDir, "kubectl.1.33"), kubeconfig: c.kubeconfig, home: t.TempDir()}
+	k := newKubectl(t, c)
 	if err := eventually(context.Background(), 60*time.Second, func() error { return k.run("get", "node", c.nodeName).err }); err != nil {
 		t.Fatalf("node %s never registered: %v", c.nodeName, err)
 	}

@@ -73,7 +73,7 @@ func startNode(t testing.TB, extraArgs ...string) *cluster {
 		t.Skip("containerd not installed: run scripts/install-deps.sh")
 	}
 	c := startCluster(t, serverOptions{agent: true, extraArgs: extraArgs})
-	k := &kubectl{t: t, cluster: c, version: "1.33", path: filepath.Join(kubectlDir, "kubectl.1.33"), kubeconfig: c.kubeconfig, home: t.TempDir()}
+	k := newKubectl(t, c)
 	// kubectl wait fails at once on a node that has not registered yet.
 	if err := eventually(context.Background(), 60*time.Second, func() error { return k.run("get", "node", c.nodeName).err }); err != nil {
 		t.Fatalf("node %s never registered: %v", c.nodeName, err)

@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +13,7 @@ import (
 // and survives a drain; a CronJob fires and its Job completes.
 func TestWorkloadsOnRealNode(t *testing.T) {
 	c := startNode(t)
-	k := &kubectl{t: t, cluster: c, version: "1.33", path: filepath.Join(kubectlDir, "kubectl.1.33"), kubeconfig: c.kubeconfig, home: t.TempDir()}
+	k := newKubectl(t, c)
 	t.Run("cronjob fires", func(t *testing.T) {
 		t.Parallel()
 		k := k.in(t)
