@@ -11,18 +11,15 @@ import (
 // names are created if missing and their contents replaced, objects of an
 // earlier sync that r no longer names are deleted. Affinity sets are created
 // but not flushed, so sticky clients stay on their endpoint across syncs.
-func apply(ctx context.Context, nft knftables.Interface, r *Rules) error {
-	// One listing: each one prints the whole table, which is slow for big
-	// tables.
-	existing, err := nft.ListAll(ctx)
-	if err != nil && !knftables.IsNotFound(err) {
-		return fmt.Errorf("list nftables table: %w", err)
+func apply(ctx context.Context, t tables, r *Rules) error {
+	oldChains, oldSets, oldMaps, err := t.list(ctx)
+	if err != nil {
+		return err
 	}
-	oldChains, oldSets, oldMaps := existing["chain"], existing["set"], existing["map"]
 
-	tx := nft.NewTransaction()
+	tx := &batch{ops: make([]op, 0, 2*len(r.Chains)+len(r.Rules)+len(r.Elements)+8)}
 	tx.Add(&knftables.Table{})
-	want := map[string]bool{}
+	want := make(map[string]bool, len(r.Chains)+len(r.Sets)+len(r.Maps))
 	for _, c := range r.Chains {
 		want["chain "+c.Name] = true
 		tx.Add(c)
@@ -67,19 +64,8 @@ func apply(ctx context.Context, nft knftables.Interface, r *Rules) error {
 			tx.Delete(&knftables.Set{Name: name})
 		}
 	}
-	if err := nft.Run(ctx, tx); err != nil {
+	if err := t.run(ctx, tx); err != nil {
 		return fmt.Errorf("apply nftables ruleset (%d operations): %w", tx.NumOperations(), err)
-	}
-	return nil
-}
-
-// deleteTable removes the proxy's table; a table that is already gone is not
-// an error.
-func deleteTable(ctx context.Context, nft knftables.Interface) error {
-	tx := nft.NewTransaction()
-	tx.Delete(&knftables.Table{})
-	if err := nft.Run(ctx, tx); err != nil && !knftables.IsNotFound(err) {
-		return fmt.Errorf("delete nftables table: %w", err)
 	}
 	return nil
 }

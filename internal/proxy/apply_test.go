@@ -26,13 +26,13 @@ func TestApplyReplacesPreviousRuleset(t *testing.T) {
 			t.Run(a+"_then_"+b, func(t *testing.T) {
 				fake := knftables.NewFake(knftables.IPv4Family, "capstan-proxy")
 				ctx := context.Background()
-				if err := apply(ctx, fake, ra); err != nil {
+				if err := apply(ctx, knftablesTables{fake}, ra); err != nil {
 					t.Fatalf("apply %s: %v", a, err)
 				}
-				if err := apply(ctx, fake, rb); err != nil {
+				if err := apply(ctx, knftablesTables{fake}, rb); err != nil {
 					t.Fatalf("apply %s over %s: %v", b, a, err)
 				}
-				if got, want := fake.Dump(), dump(t, rb); got != want {
+				if got, want := sortedLines(fake.Dump()), sortedLines(dump(t, rb)); got != want {
 					t.Errorf("after %s then %s:\n%s\nwant (fresh %s):\n%s", a, b, got, b, want)
 				}
 			})
@@ -55,7 +55,7 @@ func TestApplyKeepsAffinity(t *testing.T) {
 	}
 	fake := knftables.NewFake(knftables.IPv4Family, "capstan-proxy")
 	ctx := context.Background()
-	if err := apply(ctx, fake, r); err != nil {
+	if err := apply(ctx, knftablesTables{fake}, r); err != nil {
 		t.Fatal(err)
 	}
 	// What the kernel would do on "update @set { ip saddr }", plus a stray
@@ -66,7 +66,7 @@ func TestApplyKeepsAffinity(t *testing.T) {
 	if err := fake.Run(ctx, tx); err != nil {
 		t.Fatal(err)
 	}
-	if err := apply(ctx, fake, r); err != nil {
+	if err := apply(ctx, knftablesTables{fake}, r); err != nil {
 		t.Fatal(err)
 	}
 	table := fake.Table

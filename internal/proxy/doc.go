@@ -4,10 +4,14 @@
 // mode does.
 //
 // The ruleset is a pure function, Ruleset, of the Services, EndpointSlices
-// and node facts; Run is the thin shell around it: informers, a rate-limited
-// sync loop that applies each ruleset in one nftables transaction (the
-// whole table on the first sync, only the difference from the last applied
-// ruleset afterwards), and removal of the table when it returns.
+// and node facts, built in one part per Service so that a sync can reuse
+// and compare only what changed; Run is the thin shell around it:
+// informers, a rate-limited sync loop that applies each ruleset in one
+// nftables transaction (the whole table on the first sync, only the
+// difference from the last applied ruleset afterwards), and removal of the
+// table when it returns. Transactions go to the kernel as nf_tables netlink
+// messages (netlinkTables), not through the nft binary; the rule compiler
+// accepts exactly the nft syntax Ruleset writes.
 //
 // It must not touch tables other than its own, must not read etcd or import
 // the API server's storage (it is a client of the API like any other), and

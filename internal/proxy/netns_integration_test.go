@@ -24,7 +24,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/utils/ptr"
-	"sigs.k8s.io/knftables"
 )
 
 // testNetns creates a network namespace with lo up and an interface
@@ -261,13 +260,8 @@ func TestRulesetsLoadIntoNFT(t *testing.T) {
 		t.Fatalf("no testdata: %v", err)
 	}
 	const table = "capstan-proxy-load"
-	var nft knftables.Interface
-	if err := inNetns(ns, func() (err error) {
-		nft, err = knftables.New(knftables.IPv4Family, table)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	nft := newNetlinkTables(table)
+	t.Cleanup(func() { _ = nft.close() })
 	s := newSyncer(nft)
 	// Apply twice over so that every input also replaces a different one;
 	// alternately full (forgotten state) and incremental.
@@ -281,19 +275,15 @@ func TestRulesetsLoadIntoNFT(t *testing.T) {
 			if err := s.sync(context.Background(), r); err != nil {
 				return err
 			}
-			chains, err := nft.List(context.Background(), "chains")
+			chains, sets, maps, err := nft.list(context.Background())
 			if err != nil {
 				return err
 			}
 			if len(chains) != len(r.Chains) {
 				return fmt.Errorf("table has %d chains, ruleset %d", len(chains), len(r.Chains))
 			}
-			sets, err := nft.List(context.Background(), "sets")
-			if err != nil {
-				return err
-			}
-			if len(sets) != len(r.Sets) {
-				return fmt.Errorf("table has %d sets, ruleset %d", len(sets), len(r.Sets))
+			if len(sets) != len(r.Sets) || len(maps) != len(r.Maps) {
+				return fmt.Errorf("table has %d sets and %d maps, ruleset %d and %d", len(sets), len(maps), len(r.Sets), len(r.Maps))
 			}
 			return nil
 		})
@@ -313,15 +303,11 @@ func TestRulesetsLoadIntoNFT(t *testing.T) {
 		}
 	}
 	if err := inNetns(ns, func() error {
-		nft, err := knftables.New(knftables.IPv4Family, table)
-		if err != nil {
-			return err
-		}
-		if err := deleteTable(context.Background(), nft); err != nil {
+		if err := nft.deleteTable(context.Background()); err != nil {
 			return err
 		}
 		// A second removal finds no table, which is not an error.
-		return deleteTable(context.Background(), nft)
+		return nft.deleteTable(context.Background())
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -330,10 +316,12 @@ func TestRulesetsLoadIntoNFT(t *testing.T) {
 	}
 }
 
-// listTable prints the table as nft shows it (no handles).
-func listTable(t *testing.T, nsName, table string) string {
+// listTable prints the table as nft shows it (no handles); flags go
+// before the command.
+func listTable(t *testing.T, nsName, table string, flags ...string) string {
 	t.Helper()
-	out, err := exec.Command("ip", "netns", "exec", nsName, "nft", "list", "table", "ip", table).CombinedOutput()
+	args := append(append([]string{"netns", "exec", nsName, "nft"}, flags...), "list", "table", "ip", table)
+	out, err := exec.Command("ip", args...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("list table %s: %v: %s", table, err, out)
 	}

@@ -40,8 +40,9 @@ type Options struct {
 	// Table is the name of the proxy's table; empty means DefaultTable.
 	Table string
 
-	// NFT overrides the nftables interface (tests use knftables.NewFake);
-	// nil means the nft binary for family ip and Table.
+	// NFT overrides how the table is programmed (tests use
+	// knftables.NewFake); nil means nf_tables netlink messages sent
+	// directly, for family ip and Table.
 	NFT knftables.Interface
 	// Clock overrides the clock of the sync loop; nil means the real clock.
 	Clock clock.Clock
@@ -49,8 +50,9 @@ type Options struct {
 
 // Run programs the node's service rules until ctx ends, then removes the
 // table and returns. It returns an error only when it cannot start (bad
-// options, no nft, caches that never sync) or cannot remove the table; a
-// failed sync is logged and retried after MinSyncPeriod.
+// options, no nf_tables in the kernel, caches that never sync) or cannot
+// remove the table; a failed sync is logged and retried after
+// MinSyncPeriod.
 //
 // Syncs happen on the goroutine that called Run, so a caller that locked its
 // thread into a network namespace programs that namespace.
@@ -58,6 +60,11 @@ func Run(ctx context.Context, opts Options) error {
 	p, err := newProxier(opts)
 	if err != nil {
 		return err
+	}
+	if opts.NFT == nil {
+		if err := probe(); err != nil {
+			return fmt.Errorf("service proxy: %w", err)
+		}
 	}
 	factory := informers.NewSharedInformerFactory(opts.Client, 0)
 	svcInformer := factory.Core().V1().Services()
@@ -91,12 +98,18 @@ func Run(ctx context.Context, opts Options) error {
 			if err != nil {
 				return fmt.Errorf("list endpointslices: %w", err)
 			}
-			return p.syncer.sync(ctx, Ruleset(p.cfg, svcs, slices))
+			return p.syncer.sync(ctx, p.gen.rules(svcs, slices))
 		})
 	}
 	cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if err := deleteTable(cleanup, p.nft); err != nil {
+	err = p.tables.deleteTable(cleanup)
+	if nl, ok := p.tables.(*netlinkTables); ok {
+		if cerr := nl.close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close nftables socket: %w", cerr)
+		}
+	}
+	if err != nil {
 		return err
 	}
 	p.log.Info("service proxy stopped, table removed")
@@ -106,12 +119,13 @@ func Run(ctx context.Context, opts Options) error {
 // proxier is the state of one Run: its settings and its nftables handle.
 type proxier struct {
 	cfg     Config
-	nft     knftables.Interface
+	tables  tables
 	log     *slog.Logger
 	clock   clock.Clock
 	minSync time.Duration
 	table   string
 	syncer  *syncer
+	gen     *generator
 }
 
 func newProxier(opts Options) (*proxier, error) {
@@ -120,7 +134,6 @@ func newProxier(opts Options) (*proxier, error) {
 	}
 	p := &proxier{
 		cfg:     Config{NodeName: opts.NodeName, NodeIPs: opts.NodeIPs},
-		nft:     opts.NFT,
 		log:     opts.Log,
 		clock:   opts.Clock,
 		minSync: opts.MinSyncPeriod,
@@ -147,15 +160,14 @@ func newProxier(opts Options) (*proxier, error) {
 			p.cfg.ClusterCIDR = cidr
 		}
 	}
-	if p.nft == nil {
-		nft, err := knftables.New(knftables.IPv4Family, p.table)
-		if err != nil {
-			return nil, fmt.Errorf("service proxy: nftables: %w", err)
-		}
-		p.nft = nft
+	if opts.NFT != nil {
+		p.tables = knftablesTables{nft: opts.NFT}
+	} else {
+		p.tables = newNetlinkTables(p.table)
 	}
 	p.log = p.log.With("table", p.table)
-	p.syncer = newSyncer(p.nft)
+	p.syncer = newSyncer(p.tables)
+	p.gen = newGenerator(p.cfg)
 	return p, nil
 }
 

@@ -121,7 +121,7 @@ func TestRunProgramsAndRemovesTable(t *testing.T) {
 			Log: slog.New(slog.NewTextHandler(t.Output(), nil))})
 	}()
 	waitFor(t, "the service's DNAT rule", func() bool {
-		return strings.Contains(nft.Dump(), "dnat to 10.244.0.5:8080")
+		return strings.Contains(nft.Dump(), "map { 0 : 10.244.0.5 . 8080 }")
 	})
 
 	// A change is picked up: the endpoint goes away, the VIP now rejects.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"sort"
-	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -30,6 +29,7 @@ const (
 	mapNoEndpointServices   = "no-endpoint-services"
 	mapNoEndpointNodePorts  = "no-endpoint-nodeports"
 	setNodePortIPs          = "nodeport-ips"
+	setHairpin              = "hairpin"
 	masqueradeMark          = "0x4000"
 	filterPreDNATPriority   = knftables.BaseChainPriority("-110")
 	serviceProxyNameLabel   = "service.kubernetes.io/service-proxy-name"
@@ -52,11 +52,15 @@ type Config struct {
 }
 
 // Rules is a complete ruleset for the proxy's table. Objects carry no family
-// or table name; the knftables.Interface they are applied with supplies both.
+// or table name; the tables they are applied with supply both.
 // Chains, Sets and Maps hold every object the table must contain; Rules and
 // Elements hold their whole contents. AffinitySets names the sets whose
 // elements are written by the packet path (session affinity), which a sync
 // must keep rather than flush.
+//
+// The same contents are also kept grouped by owner (the fixed objects, then
+// each Service), which lets a sync compare only the Services that changed.
+// A generator may leave the flat fields empty until flat is called.
 type Rules struct {
 	Chains       []*knftables.Chain
 	Sets         []*knftables.Set
@@ -64,6 +68,9 @@ type Rules struct {
 	Rules        []*knftables.Rule
 	Elements     []*knftables.Element
 	AffinitySets map[string]bool
+
+	parts     []*part
+	flattened bool
 }
 
 // Ruleset computes the table contents for a snapshot of Services and
@@ -71,45 +78,22 @@ type Rules struct {
 // depends only on the input (sorted, no randomness), so it can be compared
 // with expected text.
 func Ruleset(cfg Config, services []*corev1.Service, slices []*discoveryv1.EndpointSlice) *Rules {
-	b := &builder{cfg: cfg, rules: &Rules{AffinitySets: map[string]bool{}}}
-	b.base()
-	bySvc := slicesByService(slices)
-	sorted := append([]*corev1.Service(nil), services...)
-	sort.Slice(sorted, func(i, j int) bool {
-		if sorted[i].Namespace != sorted[j].Namespace {
-			return sorted[i].Namespace < sorted[j].Namespace
-		}
-		return sorted[i].Name < sorted[j].Name
-	})
-	for _, svc := range sorted {
-		if !proxied(svc) {
-			continue
-		}
-		clusterIP := serviceIPv4(svc)
-		if clusterIP == "" {
-			continue
-		}
-		for _, sp := range svc.Spec.Ports {
-			b.servicePort(svc, clusterIP, sp, bySvc[svc.Namespace+"/"+svc.Name])
-		}
-	}
-	b.rules.Elements = uniqueElements(b.rules.Elements)
-	return b.rules
+	return newGenerator(cfg).rules(services, slices).flat()
 }
 
-// builder accumulates the objects of one Ruleset call.
+// builder accumulates the objects of one part of a ruleset.
 type builder struct {
-	cfg   Config
-	rules *Rules
+	cfg  Config
+	part *part
 }
 
-func (b *builder) chain(c *knftables.Chain) { b.rules.Chains = append(b.rules.Chains, c) }
+func (b *builder) chain(c *knftables.Chain) { b.part.chains = append(b.part.chains, c) }
 
 func (b *builder) rule(chain string, text string, args ...any) {
-	b.rules.Rules = append(b.rules.Rules, &knftables.Rule{Chain: chain, Rule: fmt.Sprintf(text, args...)})
+	b.part.rules = append(b.part.rules, &knftables.Rule{Chain: chain, Rule: fmt.Sprintf(text, args...)})
 }
 
-func (b *builder) element(e *knftables.Element) { b.rules.Elements = append(b.rules.Elements, e) }
+func (b *builder) element(e *knftables.Element) { b.part.elements = append(b.part.elements, e) }
 
 // base adds the chains, maps and sets every ruleset has.
 func (b *builder) base() {
@@ -131,7 +115,7 @@ func (b *builder) base() {
 	for _, name := range []string{chainServices, chainMasquerading, chainMarkForMasquerade, chainServiceEPCheck, chainNodePortEPCheck, chainReject} {
 		b.chain(&knftables.Chain{Name: name})
 	}
-	b.rules.Maps = append(b.rules.Maps,
+	b.part.maps = append(b.part.maps,
 		&knftables.Map{Name: mapServiceIPs, Type: "ipv4_addr . inet_proto . inet_service : verdict"},
 		&knftables.Map{Name: mapServiceNodePorts, Type: "inet_proto . inet_service : verdict"},
 		&knftables.Map{Name: mapNoEndpointServices, Type: "ipv4_addr . inet_proto . inet_service : verdict"},
@@ -147,7 +131,12 @@ func (b *builder) base() {
 	b.rule(chainNATOutput, "jump %s", chainServices)
 	b.rule(chainNATPostrouting, "jump %s", chainMasquerading)
 
+	b.part.sets = append(b.part.sets, &knftables.Set{Name: setHairpin, Type: "ipv4_addr . ipv4_addr"})
 	b.rule(chainMarkForMasquerade, "mark set mark or %s", masqueradeMark)
+	// A connection DNATed back to its own source (a pod reaching itself
+	// through a service) must be masqueraded, or the reply would skip
+	// conntrack.
+	b.rule(chainMasquerading, "ct status dnat ip saddr . ip daddr @%s jump %s", setHairpin, chainMarkForMasquerade)
 	b.rule(chainMasquerading, "mark and %s == 0 return", masqueradeMark)
 	b.rule(chainMasquerading, "mark set mark xor %s", masqueradeMark)
 	b.rule(chainMasquerading, "masquerade fully-random")
@@ -157,7 +146,7 @@ func (b *builder) base() {
 	b.rule(chainServiceEPCheck, "ip daddr . meta l4proto . th dport vmap @%s", mapNoEndpointServices)
 	nodeDst := "fib daddr type local ip daddr != 127.0.0.0/8"
 	if ips := ipv4Strings(b.cfg.NodeIPs); len(ips) > 0 {
-		b.rules.Sets = append(b.rules.Sets, &knftables.Set{Name: setNodePortIPs, Type: "ipv4_addr"})
+		b.part.sets = append(b.part.sets, &knftables.Set{Name: setNodePortIPs, Type: "ipv4_addr"})
 		for _, ip := range ips {
 			b.element(&knftables.Element{Set: setNodePortIPs, Key: []string{ip}})
 		}
@@ -223,30 +212,6 @@ func slicesByService(slices []*discoveryv1.EndpointSlice) map[string][]*discover
 	}
 	for _, list := range out {
 		sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
-	}
-	return out
-}
-
-// uniqueElements orders elements by set or map, then key, and keeps only
-// the first element for each key: two services may claim the same external
-// IP and port, and one transaction cannot give a key two values. The first
-// service in namespace/name order wins.
-func uniqueElements(els []*knftables.Element) []*knftables.Element {
-	type keyed struct {
-		id string
-		el *knftables.Element
-	}
-	ks := make([]keyed, len(els))
-	for i, e := range els {
-		ks[i] = keyed{e.Set + e.Map + " " + strings.Join(e.Key, " . "), e}
-	}
-	sort.SliceStable(ks, func(i, j int) bool { return ks[i].id < ks[j].id })
-	out := make([]*knftables.Element, 0, len(els))
-	for i, k := range ks {
-		if i > 0 && k.id == ks[i-1].id {
-			continue
-		}
-		out = append(out, k.el)
 	}
 	return out
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -62,7 +63,9 @@ func loadInput(t *testing.T, path string) (Config, []*corev1.Service, []*discove
 func dump(t *testing.T, r *Rules) string {
 	t.Helper()
 	fake := knftables.NewFake(knftables.IPv4Family, "capstan-proxy")
-	if err := apply(context.Background(), fake, r); err != nil {
+	sorted := *r
+	sorted.Elements = sortedElements(r.Elements)
+	if err := apply(context.Background(), knftablesTables{fake}, &sorted); err != nil {
 		t.Fatalf("apply: %v", err)
 	}
 	return fake.Dump()
@@ -99,4 +102,27 @@ func TestRulesetGolden(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sortedElements orders elements by set or map, then key (stable, so the
+// first of equal keys stays first), and keeps only the first element for
+// each key, so that dumps list elements in a fixed order.
+func sortedElements(els []*knftables.Element) []*knftables.Element {
+	type keyed struct {
+		id string
+		el *knftables.Element
+	}
+	ks := make([]keyed, len(els))
+	for i, e := range els {
+		ks[i] = keyed{e.Set + e.Map + " " + strings.Join(e.Key, " . "), e}
+	}
+	sort.SliceStable(ks, func(i, j int) bool { return ks[i].id < ks[j].id })
+	out := make([]*knftables.Element, 0, len(els))
+	for i, k := range ks {
+		if i > 0 && k.id == ks[i-1].id {
+			continue
+		}
+		out = append(out, k.el)
+	}
+	return out
 }

@@ -173,7 +173,12 @@ func (b *builder) externalChain(names portNames, internal string, hasInternal, l
 }
 
 // balancers adds the chains that pick an endpoint (at most two: all usable
-// endpoints, and the local ones) and the per-endpoint DNAT chains.
+// endpoints, and the local ones). Without session affinity the pick is one
+// rule, a DNAT through an inline map from a random number to the endpoint's
+// address and port: no chain per endpoint, so the kernel has little to
+// validate when a service's endpoints change (hairpin traffic is marked in
+// postrouting through the hairpin set instead). With ClientIP affinity each
+// endpoint keeps a chain that records the client in its affinity set.
 func (b *builder) balancers(svc *corev1.Service, names portNames, proto string, balancers map[string][]endpoint) {
 	var timeout time.Duration
 	if svc.Spec.SessionAffinity == corev1.ServiceAffinityClientIP {
@@ -189,12 +194,19 @@ func (b *builder) balancers(svc *corev1.Service, names portNames, proto string, 
 			continue
 		}
 		b.chain(&knftables.Chain{Name: chain})
+		if timeout == 0 {
+			targets := make([]string, len(eps))
+			for i, e := range eps {
+				targets[i] = fmt.Sprintf("%d : %s . %d", i, e.IP, e.Port)
+				b.hairpin(e.IP)
+			}
+			b.rule(chain, "meta l4proto %s dnat to numgen random mod %d map { %s }", proto, len(eps), strings.Join(targets, " , "))
+			continue
+		}
 		var vmap []string
 		for i, e := range eps {
 			epChain := names.endpointChain(e)
-			if timeout > 0 {
-				b.rule(chain, "ip saddr @%s goto %s", names.affinitySet(e), epChain)
-			}
+			b.rule(chain, "ip saddr @%s goto %s", names.affinitySet(e), epChain)
 			vmap = append(vmap, fmt.Sprintf("%d : goto %s", i, epChain))
 			if !done[epChain] {
 				done[epChain] = true
@@ -205,25 +217,29 @@ func (b *builder) balancers(svc *corev1.Service, names portNames, proto string, 
 	}
 }
 
-// endpointChain adds the chain that DNATs to one endpoint, and its affinity
-// set when the service has ClientIP session affinity.
+// hairpin records that ip is an endpoint: a connection it makes to itself
+// through a service is masqueraded in postrouting.
+func (b *builder) hairpin(ip string) {
+	b.element(&knftables.Element{Set: setHairpin, Key: []string{ip, ip}})
+}
+
+// endpointChain adds the chain that DNATs to one endpoint of a service with
+// ClientIP affinity, and the endpoint's affinity set.
 func (b *builder) endpointChain(names portNames, proto string, e endpoint, affinity time.Duration) {
 	name := names.endpointChain(e)
 	b.chain(&knftables.Chain{Name: name})
 	// Hairpin: a pod reaching itself through the service must see the
 	// reply come from the service, so masquerade.
 	b.rule(name, "ip saddr %s jump %s", e.IP, chainMarkForMasquerade)
-	if affinity > 0 {
-		set := names.affinitySet(e)
-		b.rules.Sets = append(b.rules.Sets, &knftables.Set{
-			Name:    set,
-			Type:    "ipv4_addr",
-			Flags:   []knftables.SetFlag{knftables.DynamicFlag, knftables.TimeoutFlag},
-			Timeout: knftables.PtrTo(affinity),
-		})
-		b.rules.AffinitySets[set] = true
-		b.rule(name, "update @%s { ip saddr }", set)
-	}
+	set := names.affinitySet(e)
+	b.part.sets = append(b.part.sets, &knftables.Set{
+		Name:    set,
+		Type:    "ipv4_addr",
+		Flags:   []knftables.SetFlag{knftables.DynamicFlag, knftables.TimeoutFlag},
+		Timeout: knftables.PtrTo(affinity),
+	})
+	b.part.affinity = append(b.part.affinity, set)
+	b.rule(name, "update @%s { ip saddr }", set)
 	b.rule(name, "meta l4proto %s dnat to %s", proto, e.key())
 }
 

@@ -28,7 +28,8 @@ func TestSyncerMatchesFullApply(t *testing.T) {
 			t.Run(a+"_then_"+b, func(t *testing.T) {
 				fake := knftables.NewFake(knftables.IPv4Family, "capstan-proxy")
 				ctx := context.Background()
-				s := newSyncer(fake)
+				rec := &recordingTables{tables: knftablesTables{fake}}
+				s := newSyncer(rec)
 				if err := s.sync(ctx, ra); err != nil {
 					t.Fatalf("sync %s: %v", a, err)
 				}
@@ -38,10 +39,12 @@ func TestSyncerMatchesFullApply(t *testing.T) {
 				if got, want := sortedLines(fake.Dump()), sortedLines(dump(t, rb)); got != want {
 					t.Errorf("after %s then %s:\n%s\nwant (fresh %s):\n%s", a, b, got, b, want)
 				}
-				tx := fake.NewTransaction()
-				s.last.diff(tx, rb, snapshotOf(rb))
-				if n := tx.NumOperations(); n != 0 {
-					t.Errorf("an unchanged ruleset still needs %d operations:\n%s", n, tx)
+				rec.last = nil
+				if err := s.sync(ctx, rb); err != nil {
+					t.Fatal(err)
+				}
+				if rec.last != nil {
+					t.Errorf("an unchanged ruleset still needs %d operations:\n%s", rec.last.NumOperations(), rec.last)
 				}
 			})
 		}
@@ -54,24 +57,25 @@ func TestSyncerEndpointChangeIsSmall(t *testing.T) {
 	cfg, _, _ := loadInput(t, "testdata/clusterip.yaml")
 	svcs, slices := benchCluster(100, 10)
 	fake := knftables.NewFake(knftables.IPv4Family, "capstan-proxy")
-	s := newSyncer(fake)
+	rec := &recordingTables{tables: knftablesTables{fake}}
+	s := newSyncer(rec)
 	ctx := context.Background()
-	full := Ruleset(cfg, svcs, slices)
+	g := newGenerator(cfg)
+	full := g.rules(svcs, slices)
 	if err := s.sync(ctx, full); err != nil {
 		t.Fatal(err)
 	}
-	changed := Ruleset(cfg, svcs, bumpEndpoint(slices, 7))
-	tx := fake.NewTransaction()
-	s.last.diff(tx, changed, snapshotOf(changed))
-	// flush + rules of the service chain, add + rules of the new endpoint
-	// chain, flush + delete of the old one: a few dozen, not thousands.
-	if n, whole := tx.NumOperations(), len(full.Rules)+len(full.Elements); n == 0 || n > 40 {
-		t.Errorf("endpoint change needs %d operations (whole ruleset %d):\n%s", n, whole, tx)
-	}
+	changedSlices := bumpEndpoint(slices, 7)
+	changed := g.rules(svcs, changedSlices)
 	if err := s.sync(ctx, changed); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := sortedLines(fake.Dump()), sortedLines(dump(t, changed)); got != want {
+	// flush + rules of the service chain, delete + add of the hairpin
+	// element: a handful, not thousands.
+	if n, whole := rec.last.NumOperations(), len(full.flat().Rules)+len(full.flat().Elements); n == 0 || n > 10 {
+		t.Errorf("endpoint change needs %d operations (whole ruleset %d):\n%s", n, whole, rec.last)
+	}
+	if got, want := sortedLines(fake.Dump()), sortedLines(dump(t, Ruleset(cfg, svcs, changedSlices))); got != want {
 		t.Errorf("after the endpoint change:\n%s\nwant:\n%s", got, want)
 	}
 }
@@ -82,14 +86,14 @@ func TestSyncerFailureForcesFullSync(t *testing.T) {
 	cfg, svcs, slices := loadInput(t, "testdata/clusterip.yaml")
 	r := Ruleset(cfg, svcs, slices)
 	fake := knftables.NewFake(knftables.IPv4Family, "capstan-proxy")
-	s := newSyncer(fake)
+	s := newSyncer(knftablesTables{fake})
 	ctx := context.Background()
 	if err := s.sync(ctx, r); err != nil {
 		t.Fatal(err)
 	}
 	// Someone deletes the table behind the proxy's back: the incremental
 	// transaction fails, the next sync is full and restores everything.
-	if err := deleteTable(ctx, fake); err != nil {
+	if err := (knftablesTables{fake}).deleteTable(ctx); err != nil {
 		t.Fatal(err)
 	}
 	cfg2, svcs2, slices2 := loadInput(t, "testdata/nodeport.yaml")
@@ -114,4 +118,15 @@ func sortedLines(dump string) string {
 	lines := strings.Split(dump, "\n")
 	slices.Sort(lines)
 	return strings.Join(lines, "\n")
+}
+
+// recordingTables remembers the last batch it ran.
+type recordingTables struct {
+	tables
+	last *batch
+}
+
+func (r *recordingTables) run(ctx context.Context, b *batch) error {
+	r.last = b
+	return r.tables.run(ctx, b)
 }
