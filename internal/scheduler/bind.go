@@ -50,7 +50,7 @@ func (s *Scheduler) bind(ctx context.Context, qp *queue.QueuedPod, assumed *v1.P
 	}
 	s.queue.Done(qp)
 	s.bound.Add(1)
-	s.recorder.Eventf(assumed, nil, v1.EventTypeNormal, "Scheduled", "Binding",
+	s.profiles.recorder(assumed).Eventf(assumed, nil, v1.EventTypeNormal, "Scheduled", "Binding",
 		"Successfully assigned %v/%v to %v", assumed.Namespace, assumed.Name, assumed.Spec.NodeName)
 }
 
@@ -71,7 +71,7 @@ func (s *Scheduler) fail(ctx context.Context, qp *queue.QueuedPod, err error) {
 	}
 	msg := err.Error()
 	pod := qp.Pod
-	s.recorder.Eventf(pod, nil, v1.EventTypeWarning, "FailedScheduling", "Scheduling", "%s", msg)
+	s.profiles.recorder(pod).Eventf(pod, nil, v1.EventTypeWarning, "FailedScheduling", "Scheduling", "%s", msg)
 	if !conditionNeedsUpdate(pod, reason, msg) {
 		return
 	}

@@ -1,7 +1,8 @@
 // Package scheduler is Capstan's kube-scheduler: it watches pods and nodes
-// through client-go informers, queues pending pods of the
-// "default-scheduler", decides a node for each over a snapshot of the node
-// cache, and binds through the pods/binding subresource.
+// through client-go informers, queues pending pods whose spec.schedulerName
+// names one of its profiles (one queue and cache; one framework and event
+// recorder per profile), decides a node for each over a snapshot of the
+// node cache, and binds through the pods/binding subresource.
 //
 // This package is the concurrent shell only (informers, queue loop,
 // asynchronous binding, status and events, leader election). Decisions live

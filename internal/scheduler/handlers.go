@@ -88,7 +88,7 @@ func (s *Scheduler) onPod(old, pod *v1.Pod) {
 	}
 	// Gated pods wait outside the queue until their gates are removed
 	// (upstream's SchedulingGates PreEnqueue); deleting pods are not placed.
-	if pod.Spec.SchedulerName != s.name || terminal(pod) || len(pod.Spec.SchedulingGates) > 0 || pod.DeletionTimestamp != nil {
+	if s.profiles[pod.Spec.SchedulerName] == nil || terminal(pod) || len(pod.Spec.SchedulingGates) > 0 || pod.DeletionTimestamp != nil {
 		s.queue.Delete(pod)
 		s.nominator.Remove(pod.UID)
 		return

@@ -97,3 +97,48 @@ func TestPreemptionEvictsAndBinds(t *testing.T) {
 		return false, nil
 	})
 }
+
+// TestPreemptionForAntiAffinity: a pod whose required anti-affinity is
+// violated only by a lower-priority pod preempts that pod (preemption
+// recomputes InterPodAffinity's counts without the victim) and is bound
+// once it is gone.
+func TestPreemptionForAntiAffinity(t *testing.T) {
+	srv := apiservertest.Start(t, nil)
+	cs := srv.Clientset(t, true)
+	ctx := context.Background()
+	createNode(ctx, t, cs, fakeNode("n1", "8", "16Gi", 110))
+	startScheduler(t, srv, Config{})
+	low, high := int32(0), int32(1000)
+	db := fakePod("db", "100m", "")
+	db.Labels, db.Spec.Priority = map[string]string{"app": "db"}, &low
+	if _, err := cs.CoreV1().Pods("default").Create(ctx, db, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "db bound", func() (bool, error) {
+		n, err := podNode(ctx, cs, "db")
+		return n == "n1", err
+	})
+	cache := fakePod("cache", "100m", "")
+	cache.Spec.Priority = &high
+	cache.Spec.Affinity = &v1.Affinity{PodAntiAffinity: &v1.PodAntiAffinity{
+		RequiredDuringSchedulingIgnoredDuringExecution: []v1.PodAffinityTerm{{TopologyKey: v1.LabelHostname,
+			LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "db"}}}}}}
+	if _, err := cs.CoreV1().Pods("default").Create(ctx, cache, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "db preempted", func() (bool, error) {
+		p, err := cs.CoreV1().Pods("default").Get(ctx, "db", metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return true, nil
+		}
+		return err == nil && p.DeletionTimestamp != nil, err
+	})
+	zero := int64(0)
+	if err := cs.CoreV1().Pods("default").Delete(ctx, "db", metav1.DeleteOptions{GracePeriodSeconds: &zero}); err != nil && !apierrors.IsNotFound(err) {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "cache bound to n1", func() (bool, error) {
+		n, err := podNode(ctx, cs, "cache")
+		return n == "n1", err
+	})
+}

@@ -5,18 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
-	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/events"
@@ -25,7 +21,6 @@ import (
 	"github.com/capstan/capstan/internal/leaderelect"
 	schedcache "github.com/capstan/capstan/internal/scheduler/cache"
 	"github.com/capstan/capstan/internal/scheduler/framework"
-	"github.com/capstan/capstan/internal/scheduler/plugins/defaultpreemption"
 	"github.com/capstan/capstan/internal/scheduler/profile"
 	"github.com/capstan/capstan/internal/scheduler/queue"
 )
@@ -42,8 +37,11 @@ type Config struct {
 	Log        *slog.Logger
 	// Identity is the leader-election holder identity.
 	Identity string
-	// Profile is the plugin set; a zero Profile means DefaultProfile().
-	Profile ProfileConfig
+	// Profiles are the scheduling profiles, one per spec.schedulerName
+	// served (names must differ); nil means [DefaultProfile()]. A profile
+	// without a SchedulerName serves default-scheduler. Pods naming no
+	// profile are left to other schedulers.
+	Profiles []ProfileConfig
 	// LeaderElect runs under the Lease kube-system/kube-scheduler
 	// (15s/10s/2s as upstream); false schedules right away.
 	LeaderElect bool
@@ -88,11 +86,9 @@ type Scheduler struct {
 	informers   informers.SharedInformerFactory
 	cache       *schedcache.Cache
 	queue       *queue.Queue
-	algo        *framework.Algorithm
 	nominator   *framework.Nominator
-	name        string
+	profiles    profiles
 	broadcaster events.EventBroadcaster
-	recorder    events.EventRecorder
 	bindSlots   chan struct{}
 	// bindCall posts a Binding; tests wrap it to inject failures.
 	bindCall func(ctx context.Context, b *v1.Binding) error
@@ -114,12 +110,6 @@ func New(cfg Config) (*Scheduler, error) {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
-	}
-	if cfg.Profile.Plugins == nil {
-		cfg.Profile = DefaultProfile()
-	}
-	if cfg.Profile.SchedulerName == "" {
-		cfg.Profile.SchedulerName = profile.DefaultSchedulerName
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = clock.RealClock{}
@@ -147,12 +137,11 @@ func New(cfg Config) (*Scheduler, error) {
 		return nil, fmt.Errorf("build events client: %w", err)
 	}
 	b := events.NewBroadcaster(&events.EventSinkImpl{Interface: evClient.EventsV1()})
-	recorder := b.NewRecorder(scheme.Scheme, cfg.Profile.SchedulerName)
 	factory := informers.NewSharedInformerFactory(client, 0)
 	nominator := framework.NewNominator()
-	fw, err := profile.BuildWithDeps(cfg.Profile, pluginDeps(client, recorder, factory, nominator))
+	profs, err := buildProfiles(cfg.Profiles, client, b, factory, nominator)
 	if err != nil {
-		return nil, fmt.Errorf("build scheduling profile: %w", err)
+		return nil, err
 	}
 	s := &Scheduler{
 		log:         cfg.Log,
@@ -160,39 +149,15 @@ func New(cfg Config) (*Scheduler, error) {
 		informers:   factory,
 		cache:       schedcache.New(),
 		queue:       queue.New(queue.Options{Clock: cfg.Clock}),
-		algo:        framework.NewAlgorithm(fw, cfg.Profile.PercentageOfNodesToScore, runtime.GOMAXPROCS(0)).WithNominator(nominator),
 		nominator:   nominator,
-		name:        cfg.Profile.SchedulerName,
+		profiles:    profs,
 		broadcaster: b,
-		recorder:    recorder,
 		bindSlots:   make(chan struct{}, cfg.MaxConcurrentBinds),
 	}
 	s.bindCall = func(ctx context.Context, b *v1.Binding) error {
 		return client.CoreV1().Pods(b.Namespace).Bind(ctx, b, metav1.CreateOptions{})
 	}
 	return s, nil
-}
-
-// pluginDeps gives the plugins their collaborators: preemption acts
-// through the API and reads PodDisruptionBudgets, InterPodAffinity reads
-// namespace labels. Asking for the listers registers their informers.
-func pluginDeps(client kubernetes.Interface, recorder events.EventRecorder, factory informers.SharedInformerFactory, nominator *framework.Nominator) profile.Deps {
-	pdbs := factory.Policy().V1().PodDisruptionBudgets().Lister()
-	namespaces := factory.Core().V1().Namespaces().Lister()
-	return profile.Deps{
-		Preemption: defaultpreemption.Options{
-			Evictor:   &defaultpreemption.APIEvictor{Client: client, Recorder: recorder},
-			PDBs:      func() ([]*policyv1.PodDisruptionBudget, error) { return pdbs.List(labels.Everything()) },
-			Nominator: nominator,
-		},
-		NamespaceLabels: func(name string) labels.Set {
-			ns, err := namespaces.Get(name)
-			if err != nil {
-				return nil
-			}
-			return ns.Labels
-		},
-	}
 }
 
 // Run starts the informers, waits for their caches, and schedules until ctx
@@ -223,7 +188,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	if !cache.WaitForCacheSync(ctx.Done(), handlersSynced...) {
 		return nil
 	}
-	s.log.Info("scheduler started", "scheduler", s.name)
+	s.log.Info("scheduler started", "profiles", s.profiles.names())
 	var wg sync.WaitGroup
 	wg.Go(func() { s.queue.Run(ctx) })
 	for ctx.Err() == nil {
@@ -251,8 +216,15 @@ func (s *Scheduler) scheduleOne(ctx context.Context) error {
 		s.queue.Done(qp)
 		return nil
 	}
+	prof := s.profiles[pod.Spec.SchedulerName]
+	if prof == nil {
+		// The handlers queue only pods of a profile; a pod can change
+		// hands only by being recreated.
+		s.queue.Done(qp)
+		return nil
+	}
 	start := time.Now()
-	res, err := s.algo.Schedule(ctx, pod, s.cache.Snapshot())
+	res, err := prof.algo.Schedule(ctx, pod, s.cache.Snapshot())
 	if err != nil {
 		s.fail(ctx, qp, err)
 		return nil

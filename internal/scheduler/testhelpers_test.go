@@ -66,10 +66,13 @@ func fakePod(name, cpu, memory string) *v1.Pod {
 	}
 }
 
-// startScheduler runs a scheduler against srv until the test ends.
+// startScheduler runs a scheduler against srv (or cfg.RestConfig when srv
+// is nil) until the test ends.
 func startScheduler(t testing.TB, srv *apiservertest.Server, cfg Config) *Scheduler {
 	t.Helper()
-	cfg.RestConfig = srv.Config
+	if srv != nil {
+		cfg.RestConfig = srv.Config
+	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}

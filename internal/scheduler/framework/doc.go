@@ -1,6 +1,6 @@
 // Package framework holds the scheduling framework: the extension points a
-// plugin implements (PreFilter, Filter, PostFilter, PreScore, Score with
-// NormalizeScore), the typed Status a plugin answers with, the per-node view
+// plugin implements (PreFilter with PreFilterExtensions, Filter, PostFilter,
+// PreScore, Score with NormalizeScore), the typed Status a plugin answers with, the per-node view
 // of the cluster (NodeInfo, Snapshot) and the deterministic algorithm that
 // turns a pod and a Snapshot into a node name or a FitError.
 //

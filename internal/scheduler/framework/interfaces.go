@@ -2,6 +2,7 @@ package framework
 
 import (
 	"context"
+	"fmt"
 
 	v1 "k8s.io/api/core/v1"
 )
@@ -26,6 +27,30 @@ type Plugin interface {
 type PreFilterPlugin interface {
 	Plugin
 	PreFilter(ctx context.Context, state *CycleState, pod *v1.Pod, snap *Snapshot) *Status
+}
+
+// PreFilterExtensions lets a PreFilter plugin update the state it wrote
+// when a pod is added to or removed from node during the cycle: preemption
+// removes victims, nominated pods are added. node already reflects the
+// change; podInfo is read-only. Only state the plugin wrote may change.
+type PreFilterExtensions interface {
+	AddPod(ctx context.Context, state *CycleState, podToSchedule *v1.Pod, podInfo *PodInfo, node *NodeInfo) *Status
+	RemovePod(ctx context.Context, state *CycleState, podToSchedule *v1.Pod, podInfo *PodInfo, node *NodeInfo) *Status
+}
+
+// PreFilterExtender is a PreFilterPlugin whose state depends on the pods of
+// the cluster and that can update it incrementally.
+type PreFilterExtender interface {
+	PreFilterPlugin
+	// PreFilterExtensions returns nil when the plugin needs no updates.
+	PreFilterExtensions() PreFilterExtensions
+}
+
+// StateCloner is implemented by CycleState values that PreFilterExtensions
+// change: CycleState.Clone copies them with CloneState so the changes of
+// one simulation do not leak into another. Values without it are shared.
+type StateCloner interface {
+	CloneState() any
 }
 
 // FilterPlugin decides whether pod fits node. It is called concurrently for
@@ -86,24 +111,86 @@ type NodeScore struct {
 type StateKey string
 
 // CycleState carries plugin data through one scheduling cycle. Writes happen
-// only in PreFilter and PreScore, which run on one goroutine; Filter and
-// Score only read, so no lock is needed. Never shared between cycles.
+// only in PreFilter, PreFilterExtensions and PreScore, which run on one
+// goroutine per state; Filter and Score only read, so no lock is needed.
+// Never shared between cycles.
 type CycleState struct {
-	values     map[StateKey]any
-	snapshot   *Snapshot
-	runFilters func(ctx context.Context, pod *v1.Pod, node *NodeInfo) *Status
+	values   map[StateKey]any
+	snapshot *Snapshot
+	// run is the cycle's filter and extension runner, set once every
+	// PreFilter passed.
+	run *cycleRunner
+}
+
+// cycleRunner holds what RunFilters, AddPod and RemovePod run: the Filter
+// plugins and PreFilterExtensions PreFilter did not skip.
+type cycleRunner struct {
+	filters    []FilterPlugin
+	extensions []namedExtensions
+}
+
+type namedExtensions struct {
+	name string
+	ext  PreFilterExtensions
 }
 
 // RunFilters runs the cycle's Filter plugins (those PreFilter did not
 // skip) for pod on node, which may be a modified copy of a snapshot node:
-// preemption uses it to test a node with victims removed. The state
-// computed by PreFilter is not recomputed for the change. Unless every
-// PreFilter passed it reports Unschedulable: nothing can be tested.
+// preemption uses it to test a node with victims removed, after telling
+// the state through RemovePod. Unless every PreFilter passed it reports
+// Unschedulable: nothing can be tested.
 func (c *CycleState) RunFilters(ctx context.Context, pod *v1.Pod, node *NodeInfo) *Status {
-	if c.runFilters == nil {
+	if c.run == nil {
 		return NewStatus(Unschedulable, "prefilter did not pass")
 	}
-	return c.runFilters(ctx, pod, node)
+	return runFilters(ctx, c.run.filters, c, pod, node)
+}
+
+// AddPod tells the PreFilterExtensions of the cycle that added was added to
+// node (already changed); the first failure is returned.
+func (c *CycleState) AddPod(ctx context.Context, pod *v1.Pod, added *PodInfo, node *NodeInfo) *Status {
+	return c.runExtensions(ctx, pod, added, node, true)
+}
+
+// RemovePod tells the PreFilterExtensions of the cycle that removed was
+// removed from node (already changed).
+func (c *CycleState) RemovePod(ctx context.Context, pod *v1.Pod, removed *PodInfo, node *NodeInfo) *Status {
+	return c.runExtensions(ctx, pod, removed, node, false)
+}
+
+func (c *CycleState) runExtensions(ctx context.Context, pod *v1.Pod, pi *PodInfo, node *NodeInfo, add bool) *Status {
+	if c.run == nil {
+		return nil
+	}
+	for _, e := range c.run.extensions {
+		var st *Status
+		if add {
+			st = e.ext.AddPod(ctx, c, pod, pi, node)
+		} else {
+			st = e.ext.RemovePod(ctx, c, pod, pi, node)
+		}
+		if st.Code() == Error {
+			return AsStatus(fmt.Errorf("prefilter extensions of %s: %w", e.name, st.AsError())).WithPlugin(e.name)
+		}
+		if !st.IsSuccess() {
+			return st.WithPlugin(e.name)
+		}
+	}
+	return nil
+}
+
+// Clone returns a state whose StateCloner values are copies; the others,
+// the snapshot and the runner are shared. Cheap when no plugin keeps
+// pod-dependent state.
+func (c *CycleState) Clone() *CycleState {
+	out := &CycleState{values: make(map[StateKey]any, len(c.values)), snapshot: c.snapshot, run: c.run}
+	for k, v := range c.values {
+		if cl, ok := v.(StateCloner); ok {
+			v = cl.CloneState()
+		}
+		out.values[k] = v
+	}
+	return out
 }
 
 // NewCycleState returns an empty state for a cycle over snap.

@@ -90,20 +90,28 @@ func (n *Nominator) forCycle(pod *v1.Pod) map[string][]*PodInfo {
 }
 
 // filterWithNominated runs the filters on node as upstream does with
-// nominated pods: first with the nominated pods added (so their room stays
-// free), then, if that passed, without them (so that pod affinity to them
+// nominated pods: first with the nominated pods added to the node and to
+// the PreFilter state (so their room stays free and their affinity terms
+// count), then, if that passed, without them (so that pod affinity to them
 // does not count).
 func (f *Framework) filterWithNominated(ctx context.Context, c *cycle, pod *v1.Pod, node *NodeInfo) *Status {
 	noms := c.nominated[node.Name()]
 	if len(noms) == 0 {
-		return f.runFilter(ctx, c, pod, node)
+		return runFilters(ctx, c.filters(), c.state, pod, node)
 	}
 	with := node.Clone()
+	state := c.state
+	if len(c.state.run.extensions) > 0 {
+		state = c.state.Clone()
+	}
 	for _, pi := range noms {
 		with.AddPod(pi)
+		if st := state.AddPod(ctx, pod, pi, with); !st.IsSuccess() {
+			return st
+		}
 	}
-	if st := f.runFilter(ctx, c, pod, with); !st.IsSuccess() {
+	if st := runFilters(ctx, c.filters(), state, pod, with); !st.IsSuccess() {
 		return st
 	}
-	return f.runFilter(ctx, c, pod, node)
+	return runFilters(ctx, c.filters(), c.state, pod, node)
 }

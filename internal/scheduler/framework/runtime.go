@@ -62,11 +62,18 @@ type cycle struct {
 	state      *CycleState
 	skipFilter map[string]bool
 	skipScore  map[string]bool
-	// filters are the Filter plugins not skipped by their PreFilter.
-	filters []FilterPlugin
 	// nominated are the nominated pods per node that this pod must leave
 	// room for (nil: none).
 	nominated map[string][]*PodInfo
+}
+
+// filters are the Filter plugins PreFilter did not skip (nil before it
+// passed).
+func (c *cycle) filters() []FilterPlugin {
+	if c.state.run == nil {
+		return nil
+	}
+	return c.state.run.filters
 }
 
 // runPreFilter runs every PreFilter plugin; a rejection stops the chain and
@@ -83,23 +90,28 @@ func (f *Framework) runPreFilter(ctx context.Context, c *cycle, pod *v1.Pod, sna
 			return st.WithPlugin(p.Name())
 		}
 	}
-	c.filters = c.filters[:0]
+	run := &cycleRunner{filters: make([]FilterPlugin, 0, len(f.filter))}
 	for _, p := range f.filter {
 		if !c.skipFilter[p.Name()] {
-			c.filters = append(c.filters, p)
+			run.filters = append(run.filters, p)
 		}
 	}
-	c.state.runFilters = func(ctx context.Context, pod *v1.Pod, node *NodeInfo) *Status {
-		return f.runFilter(ctx, c, pod, node)
+	for _, p := range f.preFilter {
+		if x, ok := p.(PreFilterExtender); ok && !c.skipFilter[p.Name()] {
+			if ext := x.PreFilterExtensions(); ext != nil {
+				run.extensions = append(run.extensions, namedExtensions{p.Name(), ext})
+			}
+		}
 	}
+	c.state.run = run
 	return nil
 }
 
-// runFilter runs the Filter plugins on one node and returns the first
-// non-success status, tagged with the plugin's name; nil if the node fits.
-func (f *Framework) runFilter(ctx context.Context, c *cycle, pod *v1.Pod, node *NodeInfo) *Status {
-	for _, p := range c.filters {
-		if st := p.Filter(ctx, c.state, pod, node); !st.IsSuccess() {
+// runFilters runs filters on one node and returns the first non-success
+// status, tagged with the plugin's name; nil if the node fits.
+func runFilters(ctx context.Context, filters []FilterPlugin, state *CycleState, pod *v1.Pod, node *NodeInfo) *Status {
+	for _, p := range filters {
+		if st := p.Filter(ctx, state, pod, node); !st.IsSuccess() {
 			if st.Code() == Error {
 				return AsStatus(fmt.Errorf("filter plugin %s on node %s: %w", p.Name(), node.Name(), st.AsError())).WithPlugin(p.Name())
 			}

@@ -132,7 +132,7 @@ func (a *Algorithm) findFeasible(ctx context.Context, c *cycle, pod *v1.Pod, sna
 	n := len(nodes)
 	want := NumFeasibleNodesToFind(a.percentage, n)
 	start := a.next % n
-	if len(c.filters) == 0 && c.nominated == nil {
+	if len(c.filters()) == 0 && c.nominated == nil {
 		out := make([]*NodeInfo, 0, want)
 		for i := 0; i < want; i++ {
 			out = append(out, nodes[(start+i)%n])

@@ -1,7 +1,8 @@
 // Package profile describes a scheduling profile — which plugins run, their
 // score weights and arguments, percentageOfNodesToScore — as a plain Go
-// struct a config-file loader can fill, and builds the framework from it
-// through the one registry function of in-tree plugins (registry.go).
+// struct, reads the profiles of a KubeSchedulerConfiguration file into
+// such structs (file.go), and builds the framework of one profile through
+// the one registry function of in-tree plugins (registry.go).
 //
 // It must not register plugins from init() or keep any state: building the
 // same Config twice gives two independent frameworks.

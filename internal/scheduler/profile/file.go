@@ -1,7 +1,6 @@
 package profile
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -9,12 +8,14 @@ import (
 	v1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/capstan/capstan/internal/scheduler/plugins/interpodaffinity"
 	"github.com/capstan/capstan/internal/scheduler/plugins/noderesources"
+	"github.com/capstan/capstan/internal/scheduler/plugins/podtopologyspread"
 )
 
 // fileConfig is the part of upstream's KubeSchedulerConfiguration
-// (kubescheduler.config.k8s.io/v1) Capstan reads: one profile's plugins,
-// weights and NodeResourcesFit arguments, and percentageOfNodesToScore.
+// (kubescheduler.config.k8s.io/v1) Capstan reads: the profiles with their
+// plugins, weights and plugin arguments, and percentageOfNodesToScore.
 type fileConfig struct {
 	APIVersion               string        `json:"apiVersion"`
 	Kind                     string        `json:"kind"`
@@ -23,25 +24,32 @@ type fileConfig struct {
 }
 
 type fileProfile struct {
-	SchedulerName string `json:"schedulerName"`
-	Plugins       *struct {
+	SchedulerName            *string `json:"schedulerName"`
+	PercentageOfNodesToScore *int32  `json:"percentageOfNodesToScore"`
+	Plugins                  *struct {
 		MultiPoint fileSet `json:"multiPoint"`
 		Filter     fileSet `json:"filter"`
 		Score      fileSet `json:"score"`
 	} `json:"plugins"`
-	PluginConfig []struct {
-		Name string `json:"name"`
-		Args struct {
-			ScoringStrategy *struct {
-				Type      noderesources.ScoringStrategyType `json:"type"`
-				Resources []struct {
-					Name   v1.ResourceName `json:"name"`
-					Weight int64           `json:"weight"`
-				} `json:"resources"`
-			} `json:"scoringStrategy"`
-			HardPodAffinityWeight *int32 `json:"hardPodAffinityWeight"`
-		} `json:"args"`
-	} `json:"pluginConfig"`
+	PluginConfig []filePluginConfig `json:"pluginConfig"`
+}
+
+// filePluginConfig holds the arguments of any plugin Capstan reads; which
+// fields count depends on the name.
+type filePluginConfig struct {
+	Name string `json:"name"`
+	Args struct {
+		ScoringStrategy *struct {
+			Type      noderesources.ScoringStrategyType `json:"type"`
+			Resources []struct {
+				Name   v1.ResourceName `json:"name"`
+				Weight int64           `json:"weight"`
+			} `json:"resources"`
+		} `json:"scoringStrategy"`
+		HardPodAffinityWeight *int32                           `json:"hardPodAffinityWeight"`
+		DefaultingType        podtopologyspread.DefaultingType `json:"defaultingType"`
+		DefaultConstraints    []v1.TopologySpreadConstraint    `json:"defaultConstraints"`
+	} `json:"args"`
 }
 
 type fileSet struct {
@@ -54,51 +62,73 @@ type filePlugin struct {
 	Weight *int32 `json:"weight"`
 }
 
-// LoadFile reads a KubeSchedulerConfiguration file and applies it to the
-// default profile. Unknown fields, plugins and strategies are errors that
-// name what is wrong; more than one profile is refused (Capstan runs one).
-func LoadFile(path string) (Config, error) {
+// LoadFile reads a KubeSchedulerConfiguration file and returns its
+// profiles, each applied to the default profile. Unknown fields, plugins
+// and strategies are errors that name what is wrong.
+func LoadFile(path string) ([]Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return Config{}, fmt.Errorf("scheduler config: %w", err)
+		return nil, fmt.Errorf("scheduler config: %w", err)
 	}
-	cfg, err := Parse(data)
+	cfgs, err := Parse(data)
 	if err != nil {
-		return Config{}, fmt.Errorf("scheduler config %s: %w", path, err)
+		return nil, fmt.Errorf("scheduler config %s: %w", path, err)
 	}
-	return cfg, nil
+	return cfgs, nil
 }
 
-// Parse applies a KubeSchedulerConfiguration document to the default
-// profile.
-func Parse(data []byte) (Config, error) {
+// Parse applies each profile of a KubeSchedulerConfiguration document to
+// the default profile. No profiles means the default profile; a single
+// profile may omit schedulerName (default-scheduler); with several, each
+// must name a scheduler of its own, as upstream validates.
+func Parse(data []byte) ([]Config, error) {
 	var f fileConfig
 	if err := yaml.UnmarshalStrict(data, &f); err != nil {
-		return Config{}, err
+		return nil, err
 	}
 	if f.Kind != "KubeSchedulerConfiguration" || f.APIVersion != "kubescheduler.config.k8s.io/v1" {
-		return Config{}, fmt.Errorf("want apiVersion kubescheduler.config.k8s.io/v1, kind KubeSchedulerConfiguration; got %s %s", f.APIVersion, f.Kind)
+		return nil, fmt.Errorf("want apiVersion kubescheduler.config.k8s.io/v1, kind KubeSchedulerConfiguration; got %s %s", f.APIVersion, f.Kind)
 	}
-	cfg := Default()
+	base := Default()
 	if p := f.PercentageOfNodesToScore; p != nil {
 		if *p < 0 || *p > 100 {
-			return Config{}, fmt.Errorf("percentageOfNodesToScore: %d is not between 0 and 100", *p)
+			return nil, fmt.Errorf("percentageOfNodesToScore: %d is not between 0 and 100", *p)
 		}
-		cfg.PercentageOfNodesToScore = *p
+		base.PercentageOfNodesToScore = *p
 	}
-	switch len(f.Profiles) {
-	case 0:
-		return cfg, nil
-	case 1:
-	default:
-		return Config{}, errors.New("profiles: only one profile is supported")
+	if len(f.Profiles) == 0 {
+		return []Config{base}, nil
 	}
-	return applyProfile(cfg, f.Profiles[0])
+	if len(f.Profiles) == 1 && f.Profiles[0].SchedulerName == nil {
+		name := DefaultSchedulerName
+		f.Profiles[0].SchedulerName = &name
+	}
+	seen := map[string]bool{}
+	out := make([]Config, 0, len(f.Profiles))
+	for i, fp := range f.Profiles {
+		switch {
+		case fp.SchedulerName == nil || *fp.SchedulerName == "":
+			return nil, fmt.Errorf("profiles[%d].schedulerName: Required value", i)
+		case seen[*fp.SchedulerName]:
+			return nil, fmt.Errorf("profiles[%d].schedulerName: Duplicate value: %q", i, *fp.SchedulerName)
+		}
+		seen[*fp.SchedulerName] = true
+		cfg, err := applyProfile(base, fp)
+		if err != nil {
+			return nil, fmt.Errorf("profiles[%d] (%s): %w", i, *fp.SchedulerName, err)
+		}
+		out = append(out, cfg)
+	}
+	return out, nil
 }
 
 func applyProfile(cfg Config, p fileProfile) (Config, error) {
-	if p.SchedulerName != "" {
-		cfg.SchedulerName = p.SchedulerName
+	cfg.SchedulerName = *p.SchedulerName
+	if pct := p.PercentageOfNodesToScore; pct != nil {
+		if *pct < 0 || *pct > 100 {
+			return Config{}, fmt.Errorf("percentageOfNodesToScore: %d is not between 0 and 100", *pct)
+		}
+		cfg.PercentageOfNodesToScore = *pct
 	}
 	known := func(name string) error {
 		if !slices.ContainsFunc(Default().Plugins, func(pl Plugin) bool { return pl.Name == name }) {
@@ -134,23 +164,46 @@ func applyProfile(cfg Config, p fileProfile) (Config, error) {
 		if err := known(pc.Name); err != nil {
 			return Config{}, fmt.Errorf("pluginConfig: %w", err)
 		}
-		if s := pc.Args.ScoringStrategy; s != nil && pc.Name == "NodeResourcesFit" {
-			if s.Type != noderesources.LeastAllocated && s.Type != noderesources.MostAllocated {
-				return Config{}, fmt.Errorf("pluginConfig NodeResourcesFit: scoringStrategy.type %q: want LeastAllocated or MostAllocated", s.Type)
-			}
-			cfg.NodeResourcesFit.ScoringStrategy = s.Type
-			if len(s.Resources) > 0 {
-				cfg.NodeResourcesFit.Resources = nil
-				for _, r := range s.Resources {
-					cfg.NodeResourcesFit.Resources = append(cfg.NodeResourcesFit.Resources, noderesources.ResourceSpec{Name: r.Name, Weight: max(r.Weight, 1)})
-				}
-			}
-		}
-		if w := pc.Args.HardPodAffinityWeight; w != nil && pc.Name == "InterPodAffinity" {
-			cfg.HardPodAffinityWeight = *w
+		if err := applyPluginConfig(&cfg, &pc); err != nil {
+			return Config{}, fmt.Errorf("pluginConfig %s: %w", pc.Name, err)
 		}
 	}
 	return cfg, nil
+}
+
+// applyPluginConfig sets the arguments of one plugin in cfg.
+func applyPluginConfig(cfg *Config, pc *filePluginConfig) error {
+	switch pc.Name {
+	case noderesources.FitName:
+		s := pc.Args.ScoringStrategy
+		if s == nil {
+			return nil
+		}
+		if s.Type != noderesources.LeastAllocated && s.Type != noderesources.MostAllocated {
+			return fmt.Errorf("scoringStrategy.type %q: want LeastAllocated or MostAllocated", s.Type)
+		}
+		cfg.NodeResourcesFit.ScoringStrategy = s.Type
+		if len(s.Resources) > 0 {
+			cfg.NodeResourcesFit.Resources = nil
+			for _, r := range s.Resources {
+				cfg.NodeResourcesFit.Resources = append(cfg.NodeResourcesFit.Resources, noderesources.ResourceSpec{Name: r.Name, Weight: max(r.Weight, 1)})
+			}
+		}
+	case interpodaffinity.Name:
+		if w := pc.Args.HardPodAffinityWeight; w != nil {
+			cfg.HardPodAffinityWeight = *w
+		}
+	case podtopologyspread.Name:
+		args := podtopologyspread.Args{DefaultingType: pc.Args.DefaultingType, DefaultConstraints: pc.Args.DefaultConstraints}
+		if args.DefaultingType == "" {
+			args.DefaultingType = podtopologyspread.SystemDefaulting
+		}
+		if err := args.Validate(); err != nil {
+			return err
+		}
+		cfg.PodTopologySpread = args
+	}
+	return nil
 }
 
 // defaultWeight is a plugin's weight in the default profile (0 for

@@ -10,6 +10,7 @@ import (
 	"github.com/capstan/capstan/internal/scheduler/framework"
 	"github.com/capstan/capstan/internal/scheduler/plugins/defaultpreemption"
 	"github.com/capstan/capstan/internal/scheduler/plugins/noderesources"
+	"github.com/capstan/capstan/internal/scheduler/plugins/podtopologyspread"
 )
 
 // DefaultSchedulerName is the name pods get by default in spec.schedulerName.
@@ -39,6 +40,9 @@ type Config struct {
 	// HardPodAffinityWeight is InterPodAffinity's weight for existing
 	// pods' required affinity terms (0 means 1, as upstream).
 	HardPodAffinityWeight int32
+	// PodTopologySpread holds that plugin's arguments (default
+	// constraints); the zero value is upstream's System defaulting.
+	PodTopologySpread podtopologyspread.Args
 }
 
 // Deps are the running scheduler's collaborators some plugins need; the
@@ -49,6 +53,14 @@ type Deps struct {
 	Preemption defaultpreemption.Options
 	// NamespaceLabels lets InterPodAffinity evaluate namespaceSelectors.
 	NamespaceLabels func(ns string) labels.Set
+	// Workloads lets PodTopologySpread build the selector of its default
+	// constraints; nil applies no default constraints.
+	Workloads podtopologyspread.Workloads
+}
+
+// Enabled reports whether c enables the named plugin.
+func (c Config) Enabled(name string) bool {
+	return slices.ContainsFunc(c.Plugins, func(p Plugin) bool { return p.Name == name })
 }
 
 // Default returns upstream's default profile: filters NodeUnschedulable,

@@ -37,7 +37,7 @@ func newInTreePlugin(name string, cfg *Config, deps *Deps) (framework.Plugin, er
 	case imagelocality.Name:
 		return &imagelocality.ImageLocality{}, nil
 	case podtopologyspread.Name:
-		return &podtopologyspread.PodTopologySpread{}, nil
+		return podtopologyspread.New(cfg.PodTopologySpread, deps.Workloads)
 	case interpodaffinity.Name:
 		return interpodaffinity.New(interpodaffinity.Options{NamespaceLabels: deps.NamespaceLabels,
 			HardPodAffinityWeight: cfg.HardPodAffinityWeight}), nil

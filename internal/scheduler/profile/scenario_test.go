@@ -10,7 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
 	v1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/yaml"
 
@@ -27,16 +29,86 @@ var update = flag.Bool("update", false, "rewrite testdata/scenarios/*.golden fro
 // "pod -> node" or "pod: <FitError message>". When preemption nominates a
 // node, the line "pod preempts <victims> on <node>" follows; the victims
 // are removed and the pod is scheduled once more.
+//
+// A scenario may instead give a whole KubeSchedulerConfiguration in
+// "config": each pod then goes to the profile its spec.schedulerName
+// names, and a pod naming none is reported as "pod: ignored". Services and
+// workloads listed feed PodTopologySpread's default constraints.
 type scenario struct {
+	Config  string `json:"config"`
 	Profile struct {
 		ScoringStrategy          noderesources.ScoringStrategyType `json:"scoringStrategy"`
 		Disable                  []string                          `json:"disable"`
 		Weights                  map[string]int32                  `json:"weights"`
 		PercentageOfNodesToScore int32                             `json:"percentageOfNodesToScore"`
 	} `json:"profile"`
-	Nodes []v1.Node `json:"nodes"`
-	Bound []v1.Pod  `json:"bound"`
-	Pods  []v1.Pod  `json:"pods"`
+	Nodes                  []v1.Node                  `json:"nodes"`
+	Bound                  []v1.Pod                   `json:"bound"`
+	Pods                   []v1.Pod                   `json:"pods"`
+	Services               []v1.Service               `json:"services"`
+	ReplicaSets            []appsv1.ReplicaSet        `json:"replicaSets"`
+	StatefulSets           []appsv1.StatefulSet       `json:"statefulSets"`
+	ReplicationControllers []v1.ReplicationController `json:"replicationControllers"`
+}
+
+// configs returns the scenario's profiles.
+func (sc *scenario) configs(t *testing.T) []Config {
+	if sc.Config == "" {
+		return []Config{sc.config()}
+	}
+	cfgs, err := Parse([]byte(sc.Config))
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	return cfgs
+}
+
+// algorithms builds one Algorithm per profile, by scheduler name.
+func (sc *scenario) algorithms(t *testing.T, deps Deps) map[string]*framework.Algorithm {
+	out := map[string]*framework.Algorithm{}
+	for _, cfg := range sc.configs(t) {
+		fw, err := BuildWithDeps(cfg, deps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[cfg.SchedulerName] = framework.NewAlgorithm(fw, cfg.PercentageOfNodesToScore, 1)
+	}
+	return out
+}
+
+// scenarioWorkloads are the scenario's Services and workloads as
+// PodTopologySpread's Workloads.
+type scenarioWorkloads struct{ sc *scenario }
+
+func (w scenarioWorkloads) Services(ns string) []*v1.Service {
+	var out []*v1.Service
+	for i := range w.sc.Services {
+		if w.sc.Services[i].Namespace == ns {
+			out = append(out, &w.sc.Services[i])
+		}
+	}
+	return out
+}
+
+func (w scenarioWorkloads) ReplicationController(ns, name string) *v1.ReplicationController {
+	return find(w.sc.ReplicationControllers, ns, name, func(o *v1.ReplicationController) *metav1.ObjectMeta { return &o.ObjectMeta })
+}
+
+func (w scenarioWorkloads) ReplicaSet(ns, name string) *appsv1.ReplicaSet {
+	return find(w.sc.ReplicaSets, ns, name, func(o *appsv1.ReplicaSet) *metav1.ObjectMeta { return &o.ObjectMeta })
+}
+
+func (w scenarioWorkloads) StatefulSet(ns, name string) *appsv1.StatefulSet {
+	return find(w.sc.StatefulSets, ns, name, func(o *appsv1.StatefulSet) *metav1.ObjectMeta { return &o.ObjectMeta })
+}
+
+func find[T any](list []T, ns, name string, meta func(*T) *metav1.ObjectMeta) *T {
+	for i := range list {
+		if m := meta(&list[i]); m.Namespace == ns && m.Name == name {
+			return &list[i]
+		}
+	}
+	return nil
 }
 
 func (sc *scenario) config() Config {
@@ -54,10 +126,7 @@ func (sc *scenario) config() Config {
 // run schedules the scenario's pods and renders the outcomes.
 func (sc *scenario) run(t *testing.T) string {
 	rec := &recordingEvictor{}
-	fw, err := BuildWithDeps(sc.config(), Deps{Preemption: defaultpreemption.Options{Evictor: rec}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	algos := sc.algorithms(t, Deps{Preemption: defaultpreemption.Options{Evictor: rec}, Workloads: scenarioWorkloads{sc}})
 	infos := map[string]*framework.NodeInfo{}
 	var list []*framework.NodeInfo
 	for i := range sc.Nodes {
@@ -76,12 +145,16 @@ func (sc *scenario) run(t *testing.T) string {
 	for i := range sc.Bound {
 		place(&sc.Bound[i])
 	}
-	algo := framework.NewAlgorithm(fw, sc.config().PercentageOfNodesToScore, 1)
 	var out strings.Builder
 	for i := range sc.Pods {
 		pod := &sc.Pods[i]
 		if pod.Spec.SchedulerName == "" {
 			pod.Spec.SchedulerName = DefaultSchedulerName
+		}
+		algo := algos[pod.Spec.SchedulerName]
+		if algo == nil {
+			fmt.Fprintf(&out, "%s: ignored (no profile %s)\n", pod.Name, pod.Spec.SchedulerName)
+			continue
 		}
 		for attempt := 0; attempt < 2; attempt++ {
 			rec.victims = nil

@@ -91,7 +91,10 @@ func (p *DefaultPreemption) PostFilter(ctx context.Context, state *framework.Cyc
 		if snap != nil {
 			node = snap.ByName[name]
 		}
-		c, ok := selectVictims(ctx, state, pod, node, pdbs)
+		c, ok, err := selectVictims(ctx, state, pod, node, pdbs)
+		if err != nil {
+			return "", framework.AsStatus(fmt.Errorf("select victims on node %s: %w", name, err))
+		}
 		if !ok {
 			per[name] = framework.NewStatus(framework.Unschedulable, ReasonNoVictims)
 			continue

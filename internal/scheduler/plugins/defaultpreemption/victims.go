@@ -2,6 +2,8 @@ package defaultpreemption
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"time"
@@ -57,48 +59,73 @@ func moreImportant(a, b *framework.PodInfo) int {
 	return 0
 }
 
-// selectVictims removes every lower-priority pod from a copy of node; if
-// pod then fits, it adds them back one by one, most important first and
-// PDB-violating ones before the others, keeping each that still lets pod
-// fit. The rest are the victims.
-func selectVictims(ctx context.Context, state *framework.CycleState, pod *v1.Pod, node *framework.NodeInfo, pdbs []*policyv1.PodDisruptionBudget) (candidate, bool) {
+// selectVictims removes every lower-priority pod from a copy of node and
+// of the cycle state (PreFilterExtensions RemovePod, so affinity and
+// spread counts drop with them); if pod then fits, it adds them back one
+// by one, most important first and PDB-violating ones before the others,
+// keeping each that still lets pod fit. The rest are the victims.
+func selectVictims(ctx context.Context, state *framework.CycleState, pod *v1.Pod, node *framework.NodeInfo, pdbs []*policyv1.PodDisruptionBudget) (candidate, bool, error) {
 	if node == nil || state == nil {
-		return candidate{}, false
+		return candidate{}, false, nil
 	}
 	prio := framework.PodPriority(pod)
 	ni := node.Clone()
+	st := state.Clone()
 	var potential []*framework.PodInfo
 	for _, pi := range node.Pods {
 		if framework.PodPriority(pi.Pod) < prio {
 			potential = append(potential, pi)
 			ni.RemovePod(string(pi.Pod.UID))
+			if s := st.RemovePod(ctx, pod, pi, ni); !s.IsSuccess() {
+				return candidate{}, false, fmt.Errorf("remove pod %s/%s: %w", pi.Pod.Namespace, pi.Pod.Name, statusError(s))
+			}
 		}
 	}
-	if len(potential) == 0 || !state.RunFilters(ctx, pod, ni).IsSuccess() {
-		return candidate{}, false
+	if len(potential) == 0 || !st.RunFilters(ctx, pod, ni).IsSuccess() {
+		return candidate{}, false, nil
 	}
 	slices.SortFunc(potential, moreImportant)
 	violating, other := splitByPDB(potential, pdbs)
 	c := candidate{node: node.Name()}
-	reprieve := func(pi *framework.PodInfo, violates bool) {
+	reprieve := func(pi *framework.PodInfo, violates bool) error {
 		ni.AddPod(pi)
-		if state.RunFilters(ctx, pod, ni).IsSuccess() {
-			return
+		if s := st.AddPod(ctx, pod, pi, ni); !s.IsSuccess() {
+			return fmt.Errorf("add pod %s/%s: %w", pi.Pod.Namespace, pi.Pod.Name, statusError(s))
+		}
+		if st.RunFilters(ctx, pod, ni).IsSuccess() {
+			return nil
 		}
 		ni.RemovePod(string(pi.Pod.UID))
+		if s := st.RemovePod(ctx, pod, pi, ni); !s.IsSuccess() {
+			return fmt.Errorf("remove pod %s/%s: %w", pi.Pod.Namespace, pi.Pod.Name, statusError(s))
+		}
 		c.victims = append(c.victims, pi)
 		if violates {
 			c.pdbViolations++
 		}
+		return nil
 	}
 	for _, pi := range violating {
-		reprieve(pi, true)
+		if err := reprieve(pi, true); err != nil {
+			return candidate{}, false, err
+		}
 	}
 	for _, pi := range other {
-		reprieve(pi, false)
+		if err := reprieve(pi, false); err != nil {
+			return candidate{}, false, err
+		}
 	}
 	slices.SortFunc(c.victims, moreImportant)
-	return c, true
+	return c, true, nil
+}
+
+// statusError is the fault of an Error status, else its message as an
+// error.
+func statusError(s *framework.Status) error {
+	if err := s.AsError(); err != nil {
+		return err
+	}
+	return errors.New(s.Message())
 }
 
 // splitByPDB splits pods (in order) into those whose eviction would take a

@@ -88,13 +88,5 @@ func (p *InterPodAffinity) countNode(c *counts, pi *framework.PodInfo, n *framew
 // addPair counts one for node's value of key (allocating m if nil); nodes
 // without the label do not count.
 func addPair(m map[topologyPair]int, node *v1.Node, key string) map[topologyPair]int {
-	val, ok := node.Labels[key]
-	if !ok {
-		return m
-	}
-	if m == nil {
-		m = map[topologyPair]int{}
-	}
-	m[topologyPair{key, val}]++
-	return m
+	return addPairDelta(m, node, key, 1)
 }

@@ -3,7 +3,9 @@
 // anti-affinity against the incoming pod) and preferred terms as a score,
 // with upstream's reasons and weights. PreFilter and PreScore count
 // matching pods per topology pair once per cycle so that Filter and Score
-// are a few map lookups per node. It reads only the snapshot and the
+// are a few map lookups per node; PreFilterExtensions update the counts
+// for pods preemption removes or nominated pods add. It reads only the
+// snapshot and the
 // namespace labels it is given; it must not do I/O or keep state between
 // cycles.
 package interpodaffinity

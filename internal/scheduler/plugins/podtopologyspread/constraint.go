@@ -24,12 +24,44 @@ type constraint struct {
 	HonorTaints   bool
 }
 
-// constraints parses the pod's constraints with the given action; ones
+// constraints returns the constraints with the given action that apply to
+// pod: its own, or when it has none the plugin's defaults with the
+// selector built from what selects the pod (none when nothing does).
+// defaulted reports the latter.
+func (p *PodTopologySpread) constraints(pod *v1.Pod, action v1.UnsatisfiableConstraintAction) (cs []constraint, defaulted bool) {
+	if len(pod.Spec.TopologySpreadConstraints) > 0 {
+		return parseConstraints(pod.Spec.TopologySpreadConstraints, pod.Labels, action), false
+	}
+	defaults := p.args.DefaultConstraints
+	if p.args.DefaultingType != ListDefaulting {
+		defaults = SystemDefaultConstraints()
+	}
+	cs = parseConstraints(defaults, pod.Labels, action)
+	if len(cs) == 0 {
+		return nil, false
+	}
+	sel := DefaultSelector(pod, p.workloads)
+	if sel.Empty() {
+		return nil, false
+	}
+	for i := range cs {
+		cs[i].Selector = sel
+	}
+	return cs, true
+}
+
+// systemDefaulted reports whether the defaults in use are the system ones,
+// which do not require nodes to have every topology key when scoring.
+func (p *PodTopologySpread) systemDefaulted() bool {
+	return p.args.DefaultingType != ListDefaulting
+}
+
+// parseConstraints parses the constraints with the given action; ones
 // whose selector does not parse are dropped (validation rejects them).
-func constraints(pod *v1.Pod, action v1.UnsatisfiableConstraintAction) []constraint {
+func parseConstraints(list []v1.TopologySpreadConstraint, podLabels map[string]string, action v1.UnsatisfiableConstraintAction) []constraint {
 	var out []constraint
-	for i := range pod.Spec.TopologySpreadConstraints {
-		c := &pod.Spec.TopologySpreadConstraints[i]
+	for i := range list {
+		c := &list[i]
 		if c.WhenUnsatisfiable != action {
 			continue
 		}
@@ -38,7 +70,7 @@ func constraints(pod *v1.Pod, action v1.UnsatisfiableConstraintAction) []constra
 			continue
 		}
 		for _, k := range c.MatchLabelKeys {
-			if v, ok := pod.Labels[k]; ok {
+			if v, ok := podLabels[k]; ok {
 				if r, err := labels.NewRequirement(k, selection.In, []string{v}); err == nil {
 					sel = sel.Add(*r)
 				}

@@ -3,8 +3,12 @@
 // nodeAffinityPolicy, nodeTaintsPolicy, matchLabelKeys) and its
 // ScheduleAnyway constraints as a score, with upstream's reasons and
 // formulas. PreFilter and PreScore count matching pods per topology domain
-// once per cycle; Filter and Score are map lookups. It reads only the
-// snapshot; it must not do I/O or keep state between cycles. The system
-// default constraints (which need Service and workload listers) are not
-// applied.
+// once per cycle; Filter and Score are map lookups; PreFilterExtensions
+// keep the filter counts right when preemption removes victims or
+// nominated pods are added. Pods without constraints get the default
+// constraints (upstream's System defaults, or the configured List) with a
+// selector built from the Services, ReplicaSet, StatefulSet or
+// ReplicationController selecting them, looked up through the Workloads
+// interface. It reads only the snapshot and Workloads; it must not do I/O
+// or keep state between cycles.
 package podtopologyspread

@@ -3,6 +3,7 @@ package podtopologyspread
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 
 	v1 "k8s.io/api/core/v1"
@@ -27,8 +28,22 @@ const (
 
 var errNoState = errors.New("no PodTopologySpread state")
 
-// PodTopologySpread is the plugin.
-type PodTopologySpread struct{}
+// PodTopologySpread is the plugin. The zero value applies the system
+// default constraints but, knowing no workloads, builds no selector for
+// them, so only pods' own constraints count.
+type PodTopologySpread struct {
+	args      Args
+	workloads Workloads
+}
+
+// New returns the plugin with validated args; w (nil: none) is where the
+// selector of default constraints comes from.
+func New(args Args, w Workloads) (*PodTopologySpread, error) {
+	if err := args.Validate(); err != nil {
+		return nil, fmt.Errorf("%s args: %w", Name, err)
+	}
+	return &PodTopologySpread{args: args, workloads: w}, nil
+}
 
 var (
 	_ framework.PreFilterPlugin = (*PodTopologySpread)(nil)
@@ -62,8 +77,8 @@ type preFilterState struct {
 // PreFilter counts the pods each DoNotSchedule constraint selects per
 // topology value, over nodes that have every constraint's key and pass
 // the constraint's node inclusion policies. No constraint: Skip.
-func (*PodTopologySpread) PreFilter(_ context.Context, state *framework.CycleState, pod *v1.Pod, snap *framework.Snapshot) *framework.Status {
-	cs := constraints(pod, v1.DoNotSchedule)
+func (p *PodTopologySpread) PreFilter(_ context.Context, state *framework.CycleState, pod *v1.Pod, snap *framework.Snapshot) *framework.Status {
+	cs, _ := p.constraints(pod, v1.DoNotSchedule)
 	if len(cs) == 0 {
 		return framework.NewStatus(framework.Skip)
 	}
@@ -88,20 +103,26 @@ func (*PodTopologySpread) PreFilter(_ context.Context, state *framework.CycleSta
 		}
 	}
 	for i := range s.domains {
-		d := &s.domains[i]
-		if len(d.counts) < int(cs[i].MinDomains) {
-			continue
-		}
-		d.min = math.MaxInt
-		for _, c := range d.counts {
-			d.min = min(d.min, c)
-		}
-		if d.min == math.MaxInt {
-			d.min = 0
-		}
+		s.domains[i].setMin(cs[i].MinDomains)
 	}
 	state.Write(preFilterKey, s)
 	return nil
+}
+
+// setMin sets d.min to the smallest count, or 0 when fewer than
+// minDomains domains exist.
+func (d *domains) setMin(minDomains int32) {
+	d.min = 0
+	if len(d.counts) < int(minDomains) {
+		return
+	}
+	d.min = math.MaxInt
+	for _, c := range d.counts {
+		d.min = min(d.min, c)
+	}
+	if d.min == math.MaxInt {
+		d.min = 0
+	}
 }
 
 // Filter rejects a node lacking a constraint's key (unresolvable) or on

@@ -24,11 +24,16 @@ type preScoreState struct {
 // PreScore counts, for each ScheduleAnyway constraint, the matching pods in
 // each topology value present among the feasible nodes. No constraint:
 // Skip.
-func (*PodTopologySpread) PreScore(_ context.Context, state *framework.CycleState, pod *v1.Pod, nodes []*framework.NodeInfo) *framework.Status {
-	cs := constraints(pod, v1.ScheduleAnyway)
+//
+// Nodes must have every topology key to count or be scored, except under
+// the system default constraints: then a node lacking a key scores on the
+// constraints it has.
+func (p *PodTopologySpread) PreScore(_ context.Context, state *framework.CycleState, pod *v1.Pod, nodes []*framework.NodeInfo) *framework.Status {
+	cs, defaulted := p.constraints(pod, v1.ScheduleAnyway)
 	if len(cs) == 0 || len(nodes) == 0 {
 		return framework.NewStatus(framework.Skip)
 	}
+	requireAll := !defaulted || !p.systemDefaulted()
 	s := &preScoreState{constraints: cs, counts: make([]map[string]int, len(cs)), weights: make([]float64, len(cs)),
 		ignored: sets.New[string](), ns: pod.Namespace}
 	sizes := make([]int, len(cs))
@@ -36,7 +41,7 @@ func (*PodTopologySpread) PreScore(_ context.Context, state *framework.CycleStat
 		s.counts[i] = map[string]int{}
 	}
 	for _, n := range nodes {
-		if !hasAllKeys(n.Node, cs) {
+		if requireAll && !hasAllKeys(n.Node, cs) {
 			s.ignored.Insert(n.Name())
 			continue
 		}
@@ -58,7 +63,7 @@ func (*PodTopologySpread) PreScore(_ context.Context, state *framework.CycleStat
 		s.weights[i] = math.Log(float64(sizes[i] + 2))
 	}
 	for _, n := range state.Snapshot().Nodes {
-		if !hasAllKeys(n.Node, cs) {
+		if requireAll && !hasAllKeys(n.Node, cs) {
 			continue
 		}
 		for i := range cs {
