@@ -54,6 +54,8 @@ func (r *Resource) subresourceInfo(sub string) (schema.GroupVersionKind, []strin
 		return schema.GroupVersionKind{Version: "v1", Kind: "Binding"}, []string{"create"}
 	case "eviction":
 		return schema.GroupVersionKind{Group: "policy", Version: "v1", Kind: "Eviction"}, []string{"create"}
+	case "token":
+		return schema.GroupVersionKind{Group: "authentication.k8s.io", Version: "v1", Kind: "TokenRequest"}, []string{"create"}
 	case "finalize":
 		return r.GVK, []string{"update"}
 	case "log":

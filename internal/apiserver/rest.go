@@ -99,6 +99,8 @@ func (s *Server) dispatch(rq *request) error {
 		return s.requireVerb(rq, "create", func() error { return s.createBinding(rq, ri.namespace, ri.name) })
 	case ri.sub == "eviction":
 		return s.requireVerb(rq, "create", func() error { return s.evict(rq) })
+	case ri.sub == "token":
+		return s.requireVerb(rq, "create", func() error { return s.createToken(rq) })
 	case ri.sub != "":
 		switch ri.verb {
 		case "get":
@@ -162,7 +164,9 @@ func (s *Server) get(rq *request) error {
 // setKind stamps obj with the apiVersion and kind registered for its type.
 func (s *Server) setKind(obj runtime.Object) {
 	gvks, _, err := s.scheme.ObjectKinds(obj)
-	if err == nil && len(gvks) > 0 {
+	// Objects of the watch cache are shared by all watchers: they carry
+	// their kind from the decode already and must not be written to.
+	if err == nil && len(gvks) > 0 && obj.GetObjectKind().GroupVersionKind() != gvks[0] {
 		obj.GetObjectKind().SetGroupVersionKind(gvks[0])
 	}
 }

@@ -29,6 +29,8 @@ func (s *Server) review(rq *request) error {
 	switch o := obj.(type) {
 	case *authenticationv1.SelfSubjectReview:
 		o.Status.UserInfo = userInfo(u)
+	case *authenticationv1.TokenReview:
+		o.Status, err = s.tokenReview(rq.ctx, o.Spec)
 	case *authorizationv1.SelfSubjectAccessReview:
 		o.Status, err = s.accessReview(rq, u, o.Spec.ResourceAttributes, o.Spec.NonResourceAttributes)
 	case *authorizationv1.SubjectAccessReview:

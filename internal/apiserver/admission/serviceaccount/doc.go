@@ -4,7 +4,11 @@
 // pods that list none. Mirror pods (static pods published by a kubelet) may
 // not reference a service account.
 //
-// The projected "kube-api-access-xxxxx" token volume upstream adds is NOT
-// added: Capstan has no TokenRequest API yet. This package must not create
-// service accounts (the serviceaccount controller does that).
+// Unless the pod or its account sets automountServiceAccountToken false, the
+// plugin adds upstream's projected "kube-api-access-xxxxx" volume (a bound
+// token, the kube-root-ca.crt CA and the namespace) and mounts it read-only
+// at /var/run/secrets/kubernetes.io/serviceaccount in every container and
+// init container without a mount there. This package must not create
+// service accounts (the serviceaccount controller does that) nor tokens
+// (the kubelet requests them for the volume).
 package serviceaccount

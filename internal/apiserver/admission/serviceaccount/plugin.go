@@ -38,6 +38,9 @@ type Plugin struct {
 	Lookup admission.Lookup
 	// Clock paces the retries for the default account (nil: real clock).
 	Clock clock.Clock
+	// NameSuffix makes the random suffix of the token volume's name (nil:
+	// five random characters); tests fix it.
+	NameSuffix func() string
 }
 
 var _ admission.Mutator = (*Plugin)(nil)
@@ -65,6 +68,13 @@ func (p *Plugin) Admit(ctx context.Context, a *admission.Attributes) error {
 	sa, err := p.get(ctx, a.Namespace, pod.Spec.ServiceAccountName)
 	if err != nil {
 		return admission.Forbidden(a, fmt.Errorf("error looking up service account %s/%s: %w", a.Namespace, pod.Spec.ServiceAccountName, err))
+	}
+	if shouldAutomount(sa, pod) {
+		suffix := p.NameSuffix
+		if suffix == nil {
+			suffix = randomSuffix
+		}
+		mountToken(pod, suffix)
 	}
 	if len(pod.Spec.ImagePullSecrets) == 0 && len(sa.ImagePullSecrets) > 0 {
 		pod.Spec.ImagePullSecrets = append([]corev1.LocalObjectReference(nil), sa.ImagePullSecrets...)
