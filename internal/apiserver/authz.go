@@ -6,6 +6,7 @@ import (
 
 	authorizationv1 "k8s.io/api/authorization/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
@@ -93,6 +94,11 @@ func (s *Server) authorize(rq *request) error {
 	if rq.ri.resource == "namespaces" && rq.ri.name != "" {
 		a.Namespace = rq.ri.name
 	}
+	if a.Name == "" && (a.Verb == "list" || a.Verb == "watch") {
+		// As upstream's RequestInfo: a list or watch of one object by
+		// fieldSelector=metadata.name=<name> is authorized as that name.
+		a.Name = fieldSelectorName(rq.q.Get("fieldSelector"))
+	}
 	ok, reason, err := s.cfg.Authorizer.Authorize(rq.ctx, a)
 	if err != nil {
 		return apierrors.NewInternalError(fmt.Errorf("authorize: %w", err))
@@ -101,4 +107,18 @@ func (s *Server) authorize(rq *request) error {
 		return forbidden(a, reason)
 	}
 	return nil
+}
+
+// fieldSelectorName is the name an exact metadata.name field selector
+// selects, or "".
+func fieldSelectorName(selector string) string {
+	if selector == "" {
+		return ""
+	}
+	sel, err := fields.ParseSelector(selector)
+	if err != nil {
+		return ""
+	}
+	name, _ := sel.RequiresExactMatch("metadata.name")
+	return name
 }

@@ -191,6 +191,16 @@ func TestNodeIdentity(t *testing.T) {
 	if !apierrors.IsForbidden(err) || err.Error() != want {
 		t.Fatalf("unrelated secret = %v\nwant %q", err, want)
 	}
+	// A kubelet watches single secrets by field selector, as upstream allows.
+	one := func(name string) metav1.ListOptions {
+		return metav1.ListOptions{FieldSelector: "metadata.name=" + name}
+	}
+	if _, err := n1.CoreV1().Secrets("default").List(ctx, one("tls")); err != nil {
+		t.Fatalf("node lists its pod's secret by name: %v", err)
+	}
+	if _, err := n1.CoreV1().Secrets("default").List(ctx, one("unrelated")); !apierrors.IsForbidden(err) {
+		t.Fatalf("node lists an unrelated secret by name = %v, want 403", err)
+	}
 	// The proxy's reads come from the system:node-proxier binding.
 	if _, err := n1.DiscoveryV1().EndpointSlices("").List(ctx, metav1.ListOptions{}); err != nil {
 		t.Fatalf("node lists endpointslices: %v", err)

@@ -78,7 +78,7 @@ func (n *Node) Authorize(ctx context.Context, a apiserver.Attributes) (bool, str
 		return false, "can only access node lease with the same name as the requesting node", nil
 	case a.Group == "" && a.Resource == "pods" && (a.Verb == "delete" || a.Subresource == "status" || a.Subresource == "eviction"):
 		return n.podBound(ctx, node, a)
-	case a.Group == "" && a.Subresource == "" && a.Verb == "get" && related(a.Resource):
+	case a.Group == "" && a.Subresource == "" && readsOne(a) && related(a.Resource):
 		return n.relation(node, ref{a.Resource, a.Namespace, a.Name})
 	case a.Group == "" && a.Resource == "serviceaccounts" && a.Subresource == "token" && a.Verb == "create":
 		return n.relation(node, ref{a.Resource, a.Namespace, a.Name})
@@ -95,6 +95,19 @@ func isWrite(verb string) bool {
 	switch verb {
 	case "update", "patch", "delete":
 		return true
+	}
+	return false
+}
+
+// readsOne reports a get of one object, or (for secrets and config maps,
+// which kubelets watch one at a time) a list or watch narrowed to one name
+// by fieldSelector=metadata.name=<name>, as upstream's Node authorizer.
+func readsOne(a apiserver.Attributes) bool {
+	switch a.Verb {
+	case "get":
+		return true
+	case "list", "watch":
+		return a.Name != "" && (a.Resource == "secrets" || a.Resource == "configmaps")
 	}
 	return false
 }

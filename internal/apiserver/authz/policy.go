@@ -72,24 +72,9 @@ func user(name string) rbacv1.Subject {
 // upstream's bootstrap policy (the parts Capstan uses) plus the bindings
 // Capstan's node agents and joining nodes need, as kubeadm sets them up.
 func DefaultPolicy() Policy {
-	p := Policy{ClusterRoles: append(userFacingRoles(), systemRoles()...)}
-	p.ClusterRoleBindings = []rbacv1.ClusterRoleBinding{
-		clusterBinding("cluster-admin", "cluster-admin", group("system:masters")),
-		clusterBinding("system:discovery", "system:discovery", group("system:authenticated")),
-		clusterBinding("system:basic-user", "system:basic-user", group("system:authenticated")),
-		clusterBinding("system:public-info-viewer", "system:public-info-viewer", group("system:authenticated"), group("system:unauthenticated")),
-		clusterBinding("system:node", "system:node"),
-		clusterBinding("system:node-proxier", "system:node-proxier", user("system:kube-proxy")),
-		clusterBinding("system:kube-dns", "system:kube-dns", rbacv1.Subject{Kind: rbacv1.ServiceAccountKind, Name: "kube-dns", Namespace: "kube-system"}),
-		clusterBinding("system:kube-scheduler", "system:kube-scheduler", user("system:kube-scheduler")),
-		clusterBinding("system:kube-controller-manager", "system:kube-controller-manager", user("system:kube-controller-manager")),
-		// Capstan's agents run the service proxy and pod routes as the node.
-		clusterBinding("capstan:node-proxier", "system:node-proxier", group("system:nodes")),
-		// Joining nodes create CSRs with a bootstrap token, as kubeadm allows.
-		clusterBinding("capstan:kubelet-bootstrap", "system:node-bootstrapper", group("system:bootstrappers")),
-		clusterBinding("capstan:node-autoapprove-bootstrap", "system:certificates.k8s.io:certificatesigningrequests:nodeclient", group("system:bootstrappers")),
-		clusterBinding("capstan:node-autoapprove-certificate-rotation", "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient", group("system:nodes")),
-	}
+	ctrlRoles, ctrlBindings := controllerPolicy()
+	p := Policy{ClusterRoles: append(append(userFacingRoles(), systemRoles()...), ctrlRoles...)}
+	p.ClusterRoleBindings = append(componentBindings(), ctrlBindings...)
 	// Anyone may read kube-public/cluster-info to find the cluster's CA.
 	info := rbacv1.Role{ObjectMeta: objectMeta("capstan:bootstrap-signer-clusterinfo", nil),
 		Rules: []rbacv1.PolicyRule{{Verbs: []string{"get"}, APIGroups: core(), Resources: []string{"configmaps"}, ResourceNames: []string{"cluster-info"}}}}
@@ -99,6 +84,30 @@ func DefaultPolicy() Policy {
 		Subjects: []rbacv1.Subject{user("system:anonymous")}}
 	p.RoleBindings = []rbacv1.RoleBinding{rb}
 	return p
+}
+
+// componentBindings bind the roles of users, nodes and components.
+func componentBindings() []rbacv1.ClusterRoleBinding {
+	return []rbacv1.ClusterRoleBinding{
+		clusterBinding("cluster-admin", "cluster-admin", group("system:masters")),
+		clusterBinding("system:discovery", "system:discovery", group("system:authenticated")),
+		clusterBinding("system:basic-user", "system:basic-user", group("system:authenticated")),
+		clusterBinding("system:public-info-viewer", "system:public-info-viewer", group("system:authenticated"), group("system:unauthenticated")),
+		clusterBinding("system:node", "system:node"),
+		clusterBinding("system:node-proxier", "system:node-proxier", user("system:kube-proxy")),
+		clusterBinding("system:kube-dns", "system:kube-dns", rbacv1.Subject{Kind: rbacv1.ServiceAccountKind, Name: "kube-dns", Namespace: "kube-system"}),
+		clusterBinding("system:kube-scheduler", "system:kube-scheduler", user("system:kube-scheduler")),
+		clusterBinding("system:volume-scheduler", "system:volume-scheduler", user("system:kube-scheduler")),
+		// The cluster DNS runs as CoreDNS's service account, with CoreDNS's role.
+		clusterBinding("system:coredns", "system:coredns", serviceAccount("kube-system", "coredns")),
+		clusterBinding("system:kube-controller-manager", "system:kube-controller-manager", user("system:kube-controller-manager")),
+		// Capstan's agents run the service proxy and pod routes as the node.
+		clusterBinding("capstan:node-proxier", "system:node-proxier", group("system:nodes")),
+		// Joining nodes create CSRs with a bootstrap token, as kubeadm allows.
+		clusterBinding("capstan:kubelet-bootstrap", "system:node-bootstrapper", group("system:bootstrappers")),
+		clusterBinding("capstan:node-autoapprove-bootstrap", "system:certificates.k8s.io:certificatesigningrequests:nodeclient", group("system:bootstrappers")),
+		clusterBinding("capstan:node-autoapprove-certificate-rotation", "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient", group("system:nodes")),
+	}
 }
 
 // userFacingRoles are cluster-admin and the aggregated admin, edit and
@@ -179,6 +188,15 @@ func systemRoles() []rbacv1.ClusterRole {
 			rule([]string{"list", "watch"}, []string{"discovery.k8s.io"}, "endpointslices"),
 			events),
 		clusterRole("system:kube-dns", nil, rule([]string{"list", "watch"}, core(), "endpoints", "services")),
+		// CoreDNS's own role (from its Kubernetes manifest), which Capstan's
+		// cluster DNS runs with.
+		clusterRole("system:coredns", nil,
+			rule([]string{"list", "watch"}, core(), "endpoints", "services", "pods", "namespaces"),
+			rule([]string{"list", "watch"}, []string{"discovery.k8s.io"}, "endpointslices")),
+		clusterRole("system:volume-scheduler", nil,
+			rule([]string{"get", "list", "watch", "patch", "update"}, core(), "persistentvolumes"),
+			rule(read(), []string{"storage.k8s.io"}, "storageclasses"),
+			rule([]string{"get", "list", "watch", "patch", "update"}, core(), "persistentvolumeclaims")),
 		clusterRole("system:kube-scheduler", nil,
 			events,
 			rule([]string{"create"}, []string{"coordination.k8s.io"}, "leases"),
@@ -196,8 +214,12 @@ func systemRoles() []rbacv1.ClusterRole {
 			rule([]string{"get", "update"}, []string{"coordination.k8s.io"}, "leases"),
 			rule(create, []string{"authentication.k8s.io"}, "tokenreviews"),
 			rule(create, []string{"authorization.k8s.io"}, "subjectaccessreviews"),
-			rule(read(), all(), "*"),
-			rule([]string{"get", "create"}, core(), "secrets", "serviceaccounts"),
+			// The shared informers list and watch everything; each
+			// controller's own reads and writes go through its identity.
+			rule([]string{"list", "watch"}, all(), "*"),
+			rule([]string{"get"}, core(), "endpoints", "namespaces", "secrets", "serviceaccounts"),
+			rule([]string{"create", "update"}, core(), "endpoints", "secrets", "serviceaccounts"),
+			rule([]string{"delete"}, core(), "secrets"),
 			rule(create, core(), "serviceaccounts/token")),
 	}
 }

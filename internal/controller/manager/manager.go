@@ -33,6 +33,12 @@ type Config struct {
 	// 10.42.0.0/16), NodeCIDRMaskSize their size (default 24).
 	ClusterCIDR      *net.IPNet
 	NodeCIDRMaskSize int
+	// ClientConfigFor, if set, returns the client configuration of the
+	// ServiceAccount kube-system/<serviceAccount> a controller runs as
+	// (upstream's --use-service-account-credentials); RestConfig is then
+	// the manager's own identity (informers, events, leader election).
+	// Nil runs every controller with RestConfig.
+	ClientConfigFor func(serviceAccount string) (*rest.Config, error)
 }
 
 // Run runs all controllers until ctx ends, under leader election on the Lease
@@ -68,6 +74,7 @@ func runControllers(ctx context.Context, cfg Config, reg registry) error {
 		ClusterCIDR:       cfg.ClusterCIDR,
 		NodeCIDRMaskSize:  cfg.NodeCIDRMaskSize,
 	}
+	cc.ClientFor = clientsFor(cfg, client, meta)
 	if cc.ClusterCIDR == nil {
 		_, cc.ClusterCIDR, _ = net.ParseCIDR("10.42.0.0/16")
 	}

@@ -50,6 +50,10 @@ type controllerContext struct {
 	NodeCIDRMaskSize  int
 	// Recorder returns an event recorder reporting as component.
 	Recorder func(component string) record.EventRecorder
+	// ClientFor returns the clients of ServiceAccount kube-system/<name>;
+	// a builder calls cc.as(name) first so its controller acts under its
+	// own identity (bound to ClusterRole system:controller:<name>).
+	ClientFor func(serviceAccount string) (kubernetes.Interface, metadata.Interface, error)
 }
 
 // controller is one built controller; run blocks until ctx ends.
@@ -70,10 +74,11 @@ type builder func(cc controllerContext) (controller, error)
 func inTree(cc controllerContext) ([]controller, error) {
 	builders := []builder{
 		namespaceController, garbageCollector, certificatesController, nodeIPAMController, clusterRoleAggregationController,
-		nodeLifecycleController, podGCController, serviceAccountController, disruptionController,
+		nodeLifecycleController, podGCController, serviceAccountController, rootCACertPublisher, disruptionController,
 		replicaSetController, replicationControllerController, deploymentController,
 		daemonSetController, statefulSetController,
 		endpointsController, endpointSliceController, endpointSliceMirroringController, serviceLBController, jobController, cronJobController, ttlAfterFinishedController,
+		resourceQuotaController,
 	}
 	var out []controller
 	for _, b := range builders {
@@ -94,6 +99,10 @@ func runner(name string, workers int, run func(ctx context.Context, workers int)
 }
 
 func namespaceController(cc controllerContext) (controller, error) {
+	cc, err := cc.as("namespace-controller")
+	if err != nil {
+		return controller{}, err
+	}
 	c, err := namespace.New(namespace.Options{Log: cc.Log.With("controller", "namespace"), Client: cc.Client,
 		Metadata: cc.Metadata, Discovery: cc.Discovery, Informer: cc.Informers.Core().V1().Namespaces()})
 	if err != nil {
@@ -103,12 +112,20 @@ func namespaceController(cc controllerContext) (controller, error) {
 }
 
 func garbageCollector(cc controllerContext) (controller, error) {
+	cc, err := cc.as("generic-garbage-collector")
+	if err != nil {
+		return controller{}, err
+	}
 	c := garbagecollector.New(garbagecollector.Options{Log: cc.Log.With("controller", "garbagecollector"),
 		Metadata: cc.Metadata, Informers: cc.MetadataInformers, Discovery: cc.Discovery})
 	return runner("garbagecollector", 20, c.Run), nil
 }
 
 func certificatesController(cc controllerContext) (controller, error) {
+	cc, err := cc.as("certificate-controller")
+	if err != nil {
+		return controller{}, err
+	}
 	if cc.CA == nil {
 		return controller{}, nil
 	}
@@ -121,6 +138,10 @@ func certificatesController(cc controllerContext) (controller, error) {
 }
 
 func clusterRoleAggregationController(cc controllerContext) (controller, error) {
+	cc, err := cc.as("clusterrole-aggregation-controller")
+	if err != nil {
+		return controller{}, err
+	}
 	c, err := clusterroleaggregation.New(clusterroleaggregation.Options{Log: cc.Log.With("controller", "clusterrole-aggregation"),
 		Client: cc.Client, ClusterRoles: cc.Informers.Rbac().V1().ClusterRoles()})
 	if err != nil {
@@ -130,6 +151,10 @@ func clusterRoleAggregationController(cc controllerContext) (controller, error) 
 }
 
 func nodeIPAMController(cc controllerContext) (controller, error) {
+	cc, err := cc.as("node-ipam-controller")
+	if err != nil {
+		return controller{}, err
+	}
 	c, err := nodeipam.New(nodeipam.Options{Log: cc.Log.With("controller", "nodeipam"), Client: cc.Client,
 		Informer: cc.Informers.Core().V1().Nodes(), Recorder: cc.Recorder("node-ipam-controller"),
 		ClusterCIDR: cc.ClusterCIDR, NodeMaskSize: cc.NodeCIDRMaskSize})
@@ -140,6 +165,10 @@ func nodeIPAMController(cc controllerContext) (controller, error) {
 }
 
 func nodeLifecycleController(cc controllerContext) (controller, error) {
+	cc, err := cc.as("node-controller")
+	if err != nil {
+		return controller{}, err
+	}
 	core := cc.Informers.Core().V1()
 	c, err := nodelifecycle.New(nodelifecycle.Options{Log: cc.Log.With("controller", "nodelifecycle"), Client: cc.Client,
 		Nodes: core.Nodes(), Pods: core.Pods(), Leases: cc.Informers.Coordination().V1().Leases(), Recorder: cc.Recorder("node-controller")})
@@ -150,6 +179,10 @@ func nodeLifecycleController(cc controllerContext) (controller, error) {
 }
 
 func podGCController(cc controllerContext) (controller, error) {
+	cc, err := cc.as("pod-garbage-collector")
+	if err != nil {
+		return controller{}, err
+	}
 	core := cc.Informers.Core().V1()
 	c, err := podgc.New(podgc.Options{Log: cc.Log.With("controller", "podgc"), Client: cc.Client, Pods: core.Pods(), Nodes: core.Nodes()})
 	if err != nil {
@@ -159,6 +192,10 @@ func podGCController(cc controllerContext) (controller, error) {
 }
 
 func serviceAccountController(cc controllerContext) (controller, error) {
+	cc, err := cc.as("service-account-controller")
+	if err != nil {
+		return controller{}, err
+	}
 	core := cc.Informers.Core().V1()
 	c, err := serviceaccount.New(serviceaccount.Options{Log: cc.Log.With("controller", "serviceaccount"), Client: cc.Client,
 		Namespaces: core.Namespaces(), ServiceAccounts: core.ServiceAccounts()})
@@ -169,6 +206,10 @@ func serviceAccountController(cc controllerContext) (controller, error) {
 }
 
 func disruptionController(cc controllerContext) (controller, error) {
+	cc, err := cc.as("disruption-controller")
+	if err != nil {
+		return controller{}, err
+	}
 	core, apps := cc.Informers.Core().V1(), cc.Informers.Apps().V1()
 	c, err := disruption.New(disruption.Options{Log: cc.Log.With("controller", "disruption"), Client: cc.Client,
 		Pods: core.Pods(), PDBs: cc.Informers.Policy().V1().PodDisruptionBudgets(), ReplicaSets: apps.ReplicaSets(),
@@ -181,6 +222,10 @@ func disruptionController(cc controllerContext) (controller, error) {
 }
 
 func replicaSetController(cc controllerContext) (controller, error) {
+	cc, err := cc.as("replicaset-controller")
+	if err != nil {
+		return controller{}, err
+	}
 	c, err := replicaset.New(replicaset.Options{Log: cc.Log.With("controller", "replicaset"), Client: cc.Client,
 		Informers: cc.Informers, Recorder: cc.Recorder("replicaset-controller")})
 	if err != nil {
@@ -190,6 +235,10 @@ func replicaSetController(cc controllerContext) (controller, error) {
 }
 
 func replicationControllerController(cc controllerContext) (controller, error) {
+	cc, err := cc.as("replication-controller")
+	if err != nil {
+		return controller{}, err
+	}
 	c, err := replicaset.NewForReplicationControllers(replicaset.Options{Log: cc.Log.With("controller", "replicationcontroller"),
 		Client: cc.Client, Informers: cc.Informers, Recorder: cc.Recorder("replication-controller")})
 	if err != nil {
@@ -199,6 +248,10 @@ func replicationControllerController(cc controllerContext) (controller, error) {
 }
 
 func deploymentController(cc controllerContext) (controller, error) {
+	cc, err := cc.as("deployment-controller")
+	if err != nil {
+		return controller{}, err
+	}
 	c, err := deployment.New(deployment.Options{Log: cc.Log.With("controller", "deployment"), Client: cc.Client,
 		Informers: cc.Informers, Recorder: cc.Recorder("deployment-controller")})
 	if err != nil {
@@ -208,6 +261,10 @@ func deploymentController(cc controllerContext) (controller, error) {
 }
 
 func endpointsController(cc controllerContext) (controller, error) {
+	cc, err := cc.as("endpoint-controller")
+	if err != nil {
+		return controller{}, err
+	}
 	c, err := endpoints.New(endpoints.Options{Log: cc.Log.With("controller", "endpoints"), Client: cc.Client,
 		Informers: cc.Informers, Recorder: cc.Recorder("endpoint-controller")})
 	if err != nil {
@@ -217,6 +274,10 @@ func endpointsController(cc controllerContext) (controller, error) {
 }
 
 func endpointSliceController(cc controllerContext) (controller, error) {
+	cc, err := cc.as("endpointslice-controller")
+	if err != nil {
+		return controller{}, err
+	}
 	c, err := endpointslice.New(endpointslice.Options{Log: cc.Log.With("controller", "endpointslice"), Client: cc.Client,
 		Informers: cc.Informers, Recorder: cc.Recorder("endpointslice-controller")})
 	if err != nil {
@@ -226,6 +287,10 @@ func endpointSliceController(cc controllerContext) (controller, error) {
 }
 
 func endpointSliceMirroringController(cc controllerContext) (controller, error) {
+	cc, err := cc.as("endpointslicemirroring-controller")
+	if err != nil {
+		return controller{}, err
+	}
 	c, err := endpointslicemirroring.New(endpointslicemirroring.Options{Log: cc.Log.With("controller", "endpointslicemirroring"),
 		Client: cc.Client, Informers: cc.Informers, Recorder: cc.Recorder("endpointslice-mirroring-controller")})
 	if err != nil {
@@ -235,6 +300,10 @@ func endpointSliceMirroringController(cc controllerContext) (controller, error) 
 }
 
 func serviceLBController(cc controllerContext) (controller, error) {
+	cc, err := cc.as("servicelb-controller")
+	if err != nil {
+		return controller{}, err
+	}
 	core := cc.Informers.Core().V1()
 	c, err := servicelb.New(servicelb.Options{Log: cc.Log.With("controller", "servicelb"), Client: cc.Client,
 		Services: core.Services(), Nodes: core.Nodes(), Recorder: cc.Recorder("service-controller")})
@@ -245,6 +314,10 @@ func serviceLBController(cc controllerContext) (controller, error) {
 }
 
 func daemonSetController(cc controllerContext) (controller, error) {
+	cc, err := cc.as("daemon-set-controller")
+	if err != nil {
+		return controller{}, err
+	}
 	c, err := daemonset.New(daemonset.Options{Log: cc.Log.With("controller", "daemonset"), Client: cc.Client,
 		Informers: cc.Informers, Recorder: cc.Recorder("daemonset-controller")})
 	if err != nil {
@@ -254,6 +327,10 @@ func daemonSetController(cc controllerContext) (controller, error) {
 }
 
 func statefulSetController(cc controllerContext) (controller, error) {
+	cc, err := cc.as("statefulset-controller")
+	if err != nil {
+		return controller{}, err
+	}
 	c, err := statefulset.New(statefulset.Options{Log: cc.Log.With("controller", "statefulset"), Client: cc.Client,
 		Informers: cc.Informers, Recorder: cc.Recorder("statefulset-controller")})
 	if err != nil {
@@ -263,6 +340,10 @@ func statefulSetController(cc controllerContext) (controller, error) {
 }
 
 func jobController(cc controllerContext) (controller, error) {
+	cc, err := cc.as("job-controller")
+	if err != nil {
+		return controller{}, err
+	}
 	c, err := job.New(job.Options{Log: cc.Log.With("controller", "job"), Client: cc.Client,
 		Jobs: cc.Informers.Batch().V1().Jobs(), Pods: cc.Informers.Core().V1().Pods(), Recorder: cc.Recorder("job-controller")})
 	if err != nil {
@@ -272,6 +353,10 @@ func jobController(cc controllerContext) (controller, error) {
 }
 
 func cronJobController(cc controllerContext) (controller, error) {
+	cc, err := cc.as("cronjob-controller")
+	if err != nil {
+		return controller{}, err
+	}
 	c, err := cronjob.New(cronjob.Options{Log: cc.Log.With("controller", "cronjob"), Client: cc.Client,
 		CronJobs: cc.Informers.Batch().V1().CronJobs(), Jobs: cc.Informers.Batch().V1().Jobs(), Recorder: cc.Recorder("cronjob-controller")})
 	if err != nil {
@@ -281,6 +366,10 @@ func cronJobController(cc controllerContext) (controller, error) {
 }
 
 func ttlAfterFinishedController(cc controllerContext) (controller, error) {
+	cc, err := cc.as("ttl-after-finished-controller")
+	if err != nil {
+		return controller{}, err
+	}
 	c, err := ttlafterfinished.New(ttlafterfinished.Options{Log: cc.Log.With("controller", "ttl-after-finished"),
 		Client: cc.Client, Jobs: cc.Informers.Batch().V1().Jobs()})
 	if err != nil {
