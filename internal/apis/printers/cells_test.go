@@ -170,7 +170,7 @@ func coreKindCases() []kindCase {
 		{"resource quota", core("ResourceQuota"), &corev1.ResourceQuota{ObjectMeta: objMeta("q"), Status: corev1.ResourceQuotaStatus{
 			Hard: corev1.ResourceList{"requests.cpu": resource.MustParse("2"), "limits.memory": resource.MustParse("1Gi"), "pods": resource.MustParse("10")},
 			Used: corev1.ResourceList{"requests.cpu": resource.MustParse("500m"), "pods": resource.MustParse("3")}}},
-			[]interface{}{"q", "pods: 3/10, requests.cpu: 500m/2", "limits.memory: 0/1Gi", "5m"}},
+			[]interface{}{"q", "5m", "pods: 3/10, requests.cpu: 500m/2", "limits.memory: 0/1Gi"}},
 		{"replication controller", core("ReplicationController"), &corev1.ReplicationController{ObjectMeta: objMeta("rc"),
 			Spec: corev1.ReplicationControllerSpec{Replicas: ptr(int32(3)), Selector: map[string]string{"app": "web"},
 				Template: &corev1.PodTemplateSpec{Spec: corev1.PodSpec{Containers: containers("web", "log")}}},

@@ -60,10 +60,9 @@ func coreColumns(kind string) []metav1.TableColumnDefinition {
 	case "PersistentVolumeClaim":
 		return persistentVolumeClaimColumns()
 	case "ResourceQuota":
-		return []metav1.TableColumnDefinition{nameColumn(),
+		return []metav1.TableColumnDefinition{nameColumn(), ageColumn(),
 			col("Request", typeString, "Request represents a minimum amount of cpu/memory that a container may consume."),
-			col("Limit", typeString, "Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node."),
-			ageColumn()}
+			col("Limit", typeString, "Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.")}
 	}
 	return nil
 }

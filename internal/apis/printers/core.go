@@ -243,7 +243,7 @@ func resourceQuotaCells(q *corev1.ResourceQuota, now time.Time) []interface{} {
 			requests = append(requests, entry)
 		}
 	}
-	return []interface{}{q.Name, strings.Join(requests, ", "), strings.Join(limits, ", "), age(q.CreationTimestamp, now)}
+	return []interface{}{q.Name, age(q.CreationTimestamp, now), strings.Join(requests, ", "), strings.Join(limits, ", ")}
 }
 
 func orUnknown(s string) string {

@@ -9,8 +9,10 @@ import (
 	"github.com/capstan/capstan/internal/apiserver/admission"
 	"github.com/capstan/capstan/internal/apiserver/admission/defaulttolerationseconds"
 	"github.com/capstan/capstan/internal/apiserver/admission/limitranger"
+	"github.com/capstan/capstan/internal/apiserver/admission/noderestriction"
 	"github.com/capstan/capstan/internal/apiserver/admission/podsecurity"
 	"github.com/capstan/capstan/internal/apiserver/admission/priority"
+	"github.com/capstan/capstan/internal/apiserver/admission/resourcequota"
 	"github.com/capstan/capstan/internal/apiserver/admission/serviceaccount"
 )
 
@@ -30,9 +32,11 @@ func Names() []string {
 	return []string{
 		limitranger.Name,
 		serviceaccount.Name,
+		noderestriction.Name,
 		podsecurity.Name,
 		priority.Name,
 		defaulttolerationseconds.Name,
+		resourcequota.Name, // validating, last, as upstream
 	}
 }
 
@@ -63,12 +67,16 @@ func plugin(name string, opts Options) admission.Plugin {
 		return &limitranger.Plugin{Lookup: opts.Lookup}
 	case serviceaccount.Name:
 		return &serviceaccount.Plugin{Lookup: opts.Lookup, Clock: opts.Clock}
+	case noderestriction.Name:
+		return &noderestriction.Plugin{Lookup: opts.Lookup}
 	case podsecurity.Name:
 		return &podsecurity.Plugin{Lookup: opts.Lookup}
 	case priority.Name:
 		return &priority.Plugin{Lookup: opts.Lookup}
 	case defaulttolerationseconds.Name:
 		return &defaulttolerationseconds.Plugin{NotReadySeconds: opts.NotReadySeconds, UnreachableSeconds: opts.UnreachableSeconds}
+	case resourcequota.Name:
+		return &resourcequota.Plugin{Lookup: opts.Lookup, Clock: opts.Clock}
 	}
 	return nil
 }

@@ -6,7 +6,7 @@ import (
 )
 
 func TestNew(t *testing.T) {
-	all := []string{"LimitRanger", "ServiceAccount", "PodSecurity", "Priority", "DefaultTolerationSeconds"}
+	all := []string{"LimitRanger", "ServiceAccount", "NodeRestriction", "PodSecurity", "Priority", "DefaultTolerationSeconds", "ResourceQuota"}
 	tests := []struct {
 		name    string
 		enabled []string
