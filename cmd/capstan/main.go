@@ -74,9 +74,12 @@ func newServerCommand() *cobra.Command {
 	f.BoolVar(&cfg.DisableAgent, "disable-agent", false, "do not run the node agent on this machine")
 	f.Int64Var(&cfg.DefaultNotReadyTolerationSeconds, "default-not-ready-toleration-seconds", 300, "tolerationSeconds of the not-ready:NoExecute toleration added to pods without one")
 	f.Int64Var(&cfg.DefaultUnreachableTolerationSeconds, "default-unreachable-toleration-seconds", 300, "tolerationSeconds of the unreachable:NoExecute toleration added to pods without one")
-	f.StringVar(&cfg.SchedulerConfig, "scheduler-config", "", "KubeSchedulerConfiguration file for the scheduler's profile (plugins, weights, scoring strategy)")
+	f.StringVar(&cfg.SchedulerConfig, "scheduler-config", "", "KubeSchedulerConfiguration file for the scheduler's profiles (schedulerName, plugins, weights, plugin arguments)")
 	f.IntVar(&cfg.DNSPort, "cluster-dns-port", 10053, "port the cluster DNS listens on (the kube-dns Service forwards port 53 to it)")
+	f.StringVar(&cfg.ServiceAccountIssuer, "service-account-issuer", "https://kubernetes.default.svc.cluster.local", "issuer (iss) of ServiceAccount tokens, also the API audience they are issued for")
 	nodeFlags(f, &cfg.Agent)
+	authFlags(f, &cfg.Auth)
+	encAuditFlags(f, &cfg.EncAudit)
 	f.BoolVarP(&verbose, "verbose", "v", false, "log debug messages")
 	return cmd
 }

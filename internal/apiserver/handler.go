@@ -65,6 +65,7 @@ func (s *Server) buildHandler() http.Handler {
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	s.registerOpenAPI(mux)
+	s.registerIssuerDiscovery(mux)
 	mux.HandleFunc("/api", s.serveAPI)
 	mux.HandleFunc("/api/", s.serveAPI)
 	mux.HandleFunc("/apis", s.serveAPI)
@@ -73,6 +74,7 @@ func (s *Server) buildHandler() http.Handler {
 		s.writeError(w, r, errNoSuchPath())
 	})
 	var h http.Handler = mux
+	h = s.withAudit(h)
 	h = s.withAuthentication(h)
 	h = s.withLimits(h)
 	h = s.withMetrics(h)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/capstan/capstan/internal/apis"
 	"github.com/capstan/capstan/internal/apiserver/admission"
+	"github.com/capstan/capstan/internal/apiserver/audit"
 	"github.com/capstan/capstan/internal/storage"
 )
 
@@ -45,6 +46,9 @@ type Config struct {
 	// TokenAuthenticators check bearer tokens after bootstrap tokens, in
 	// order (ServiceAccount tokens, OIDC, webhook).
 	TokenAuthenticators []TokenAuthenticator
+	// ServiceAccountIssuer signs tokens for serviceaccounts/token and serves
+	// OIDC discovery; nil serves neither.
+	ServiceAccountIssuer TokenIssuer
 	// Authorizer decides what users may do (default AllowAll).
 	Authorizer Authorizer
 	// AdvertiseAddress and Port are the endpoints of the kubernetes Service.
@@ -63,6 +67,10 @@ type Config struct {
 	// DefaultUnreachableTolerationSeconds are what DefaultTolerationSeconds
 	// gives pods (0: 300 s), as kube-apiserver's flags of the same names.
 	DefaultNotReadyTolerationSeconds, DefaultUnreachableTolerationSeconds int64
+	// Audit, if set, records audit events of authenticated requests
+	// (--audit-policy-file, --audit-log-path) and answers every request
+	// with an Audit-Id header; nil disables auditing.
+	Audit *audit.Logger
 	// ReadyHooks are upstream's post-start hooks as health checks
 	// ("poststarthook/<Name>" in /healthz, /livez and /readyz): each fails
 	// until the work it names is done, e.g. rbac/bootstrap-roles.

@@ -59,13 +59,21 @@ type Config struct {
 	// are the tolerationSeconds admission gives pods (0: 300).
 	DefaultNotReadyTolerationSeconds, DefaultUnreachableTolerationSeconds int64
 	// SchedulerConfig is a KubeSchedulerConfiguration file for the
-	// scheduler's profile; empty runs the default profile.
+	// scheduler's profiles; empty runs the default profile.
 	SchedulerConfig string
 	// DNSPort is where the cluster DNS listens on the advertise address
 	// (default 10053); the kube-dns Service (the 10th address of the
 	// service range) forwards to it.
 	DNSPort int
-	Log     *slog.Logger
+	// ServiceAccountIssuer is the iss of ServiceAccount tokens and the API
+	// audience (default https://kubernetes.default.svc.cluster.local).
+	ServiceAccountIssuer string
+	// Auth adds OIDC, token webhook, ABAC and webhook authorization (authopts.go).
+	Auth AuthOptions
+	Log  *slog.Logger
+
+	// EncAudit adds encryption at rest and the audit log (encaudit.go).
+	EncAudit EncAuditOptions
 }
 
 // Version is what the server reports at /version.
@@ -82,7 +90,8 @@ type Running struct {
 	Kubeconfig string
 	// URL is the API server's HTTPS address.
 	URL string
-	// Loopback is the client configuration in-process components use.
+	// Loopback is the server's own system:masters client configuration
+	// (bootstrap steps); components run under their own identities.
 	Loopback *rest.Config
 	done     chan error
 }
@@ -100,13 +109,13 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
-	profile := scheduler.DefaultProfile()
+	var profiles []scheduler.ProfileConfig
 	if cfg.SchedulerConfig != "" {
 		p, err := schedprofile.LoadFile(cfg.SchedulerConfig)
 		if err != nil {
 			return nil, err
 		}
-		profile = p
+		profiles = p
 	}
 	_, serviceCIDR, err := net.ParseCIDR(cfg.ServiceCIDR)
 	if err != nil {
@@ -118,6 +127,14 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 	_, clusterCIDR, err := net.ParseCIDR(cfg.ClusterCIDR)
 	if err != nil {
 		return nil, fmt.Errorf("--cluster-cidr %q: %w", cfg.ClusterCIDR, err)
+	}
+	auth, err := buildAuth(cfg.Auth, log)
+	if err != nil {
+		return nil, err
+	}
+	encAudit, err := loadEncAudit(cfg.EncAudit, log.With("component", "audit"))
+	if err != nil {
+		return nil, err
 	}
 	client, closeEtcd, err := openEtcd(ctx, cfg, log)
 	if err != nil {
@@ -143,6 +160,17 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 		stop()
 		return nil, err
 	}
+	ids := newIdentities(certs.CA, url)
+	cmConfig, err := ids.controllerManager()
+	if err != nil {
+		stop()
+		return nil, err
+	}
+	schedConfig, err := ids.scheduler()
+	if err != nil {
+		stop()
+		return nil, err
+	}
 	scheme, err := apis.NewScheme()
 	if err != nil {
 		stop()
@@ -150,16 +178,28 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	store := storage.New(client, storage.NewProtobufCodec(scheme), "/registry")
+	store := storage.New(client, storage.NewProtobufCodec(scheme), "/registry", encAudit.storeOptions(scheme)...)
 	etcdMetrics, err := storage.NewMetrics(reg)
 	if err != nil {
 		stop()
 		return nil, err
 	}
 	store.SetMetrics(etcdMetrics)
+	auditLog, closeAudit, err := encAudit.openAudit(reg, log.With("component", "audit"))
+	if err != nil {
+		stop()
+		return nil, err
+	}
+	stopEtcd := stop
+	stop = func() { closeAudit(); stopEtcd() }
+	saIssuer, saAuthenticator, err := serviceAccountTokens(cfg, filepath.Join(cfg.DataDir, "pki"), store, advertise, log)
+	if err != nil {
+		stop()
+		return nil, err
+	}
 	// RBAC and Node authorization, fed by storage watches (upstream's
 	// --authorization-mode=Node,RBAC).
-	authorizer := authz.NewForStore(store, log.With("component", "authz"), clock.RealClock{})
+	authorizer := authz.New(authz.Config{Source: store, GetObject: store.Get, Log: log.With("component", "authz"), Clock: clock.RealClock{}, After: auth.after})
 	var rbacReady atomic.Bool
 	if err := authorizer.Start(ctx); err != nil {
 		stop()
@@ -170,6 +210,7 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 		Log: log.With("component", "apiserver"), Clock: clock.RealClock{},
 		Registerer: reg, Gatherer: reg, ServiceCIDR: serviceCIDR, Version: Version(),
 		AdvertiseAddress: advertise, Port: cfg.HTTPSPort, KubeletClientTLS: kubeletTLS,
+		ServiceAccountIssuer: saIssuer, TokenAuthenticators: append([]apiserver.TokenAuthenticator{saAuthenticator}, auth.tokens...),
 		DefaultNotReadyTolerationSeconds: cfg.DefaultNotReadyTolerationSeconds, DefaultUnreachableTolerationSeconds: cfg.DefaultUnreachableTolerationSeconds,
 		ReadyHooks: []apiserver.ReadyHook{{Name: "rbac/bootstrap-roles", Check: func(context.Context) error {
 			if !rbacReady.Load() {
@@ -177,6 +218,7 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 			}
 			return nil
 		}}},
+		Audit: auditLog,
 	})
 	if err != nil {
 		stop()
@@ -197,8 +239,8 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(tls.NewListener(ln, tlsCfg)) }()
 	log.Info("API server listening", "url", url, "kubeconfig", kubeconfig)
-	if err := startDNS(ctx, cfg, loopback, serviceCIDR, advertise, log.With("component", "dns")); err != nil {
-		log.Warn("cluster DNS not started", "err", err)
+	if err := ensureIssuerDiscoveryRole(ctx, kubernetes.NewForConfigOrDie(loopback)); err != nil {
+		log.Warn("service account issuer discovery role not created", "err", err)
 	}
 	if err := reconcileRBAC(ctx, authorizer, loopback); err != nil {
 		// /readyz reports poststarthook/rbac/bootstrap-roles failing until
@@ -212,6 +254,13 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 		"https://"+net.JoinHostPort(advertise.String(), strconv.Itoa(cfg.HTTPSPort))); err != nil {
 		log.Warn("agents cannot join until cluster-info is published", "err", err)
 	}
+	if err := ensureServiceAccounts(ctx, kubernetes.NewForConfigOrDie(loopback), componentServiceAccounts()); err != nil {
+		log.Warn("component service accounts not created", "err", err)
+	}
+	// The DNS starts once its role exists, so its first lists are not refused.
+	if err := startDNS(ctx, cfg, loopback, ids, serviceCIDR, advertise, log.With("component", "dns")); err != nil {
+		log.Warn("cluster DNS not started", "err", err)
+	}
 	cctx, stopControllers := context.WithCancel(ctx)
 	controllersDone := make(chan struct{})
 	host, _ := os.Hostname()
@@ -220,13 +269,13 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 		defer close(controllersDone)
 		var wg sync.WaitGroup
 		wg.Go(func() {
-			cm := manager.Config{RestConfig: loopback, CA: certs.CA, ClusterCIDR: clusterCIDR,
+			cm := manager.Config{RestConfig: cmConfig, ClientConfigFor: ids.serviceAccount, CA: certs.CA, ClusterCIDR: clusterCIDR,
 				Log: log.With("component", "controller-manager"), Identity: identity}
 			runElected(cctx, cm.Log, func(ctx context.Context) error { return manager.Run(ctx, cm) })
 		})
 		wg.Go(func() {
-			sc := scheduler.Config{RestConfig: loopback, Log: log.With("component", "scheduler"), Identity: identity,
-				Profile: profile, LeaderElect: true}
+			sc := scheduler.Config{RestConfig: schedConfig, Log: log.With("component", "scheduler"), Identity: identity,
+				Profiles: profiles, LeaderElect: true}
 			runElected(cctx, sc.Log, func(ctx context.Context) error { return scheduler.Run(ctx, sc) })
 		})
 		wg.Wait()
@@ -238,7 +287,7 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 		if cfg.DisableAgent {
 			return
 		}
-		if err := runAgent(actx, cfg, serviceCIDR, certs.CA, url, log); err != nil {
+		if err := runAgent(actx, cfg, serviceCIDR, certs.CA, url, kubernetes.NewForConfigOrDie(loopback), log); err != nil {
 			agentErr <- fmt.Errorf("node agent: %w", err)
 		}
 	}()
@@ -271,7 +320,7 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 
 // runAgent runs this machine's node agent with credentials issued by the
 // cluster CA.
-func runAgent(ctx context.Context, cfg Config, serviceCIDR *net.IPNet, ca *pki.KeyPair, url string, log *slog.Logger) error {
+func runAgent(ctx context.Context, cfg Config, serviceCIDR *net.IPNet, ca *pki.KeyPair, url string, admin kubernetes.Interface, log *slog.Logger) error {
 	ac := cfg.Agent
 	if ac.DataDir == "" {
 		ac.DataDir = filepath.Join(cfg.DataDir, "agent")
@@ -295,7 +344,9 @@ func runAgent(ctx context.Context, cfg Config, serviceCIDR *net.IPNet, ca *pki.K
 	if err != nil {
 		return err
 	}
-	ac.Credentials, ac.ControlPlane, ac.KubeletVersion = creds, true, Version().GitVersion
+	// The server, not the kubelet, labels its node control-plane (NodeRestriction).
+	ac.Credentials, ac.ControlPlane, ac.KubeletVersion = creds, false, Version().GitVersion
+	go labelControlPlaneNode(ctx, admin, ac.NodeName, time.Second, log)
 	if len(ac.ClusterDNS) == 0 {
 		ac.ClusterDNS = []string{serviceIP(serviceCIDR, 10).String()}
 	}
@@ -310,13 +361,19 @@ func runAgent(ctx context.Context, cfg Config, serviceCIDR *net.IPNet, ca *pki.K
 
 // startDNS serves cluster DNS on the advertise address and points the
 // kube-dns Service at it.
-func startDNS(ctx context.Context, cfg Config, loopback *rest.Config, serviceCIDR *net.IPNet, advertise net.IP, log *slog.Logger) error {
+func startDNS(ctx context.Context, cfg Config, loopback *rest.Config, ids *identities, serviceCIDR *net.IPNet, advertise net.IP, log *slog.Logger) error {
 	if cfg.DNSPort == 0 {
 		cfg.DNSPort = 10053
 	}
 	client := kubernetes.NewForConfigOrDie(loopback)
+	// The DNS reads Services and EndpointSlices as CoreDNS's ServiceAccount;
+	// the kube-dns Service and Endpoints are written with the loopback.
+	dnsConfig, err := ids.serviceAccount(DNSServiceAccount)
+	if err != nil {
+		return err
+	}
 	listen := net.JoinHostPort(advertise.String(), strconv.Itoa(cfg.DNSPort))
-	srv, err := dns.Listen(ctx, dns.Options{Client: client, Listen: listen, Log: log})
+	srv, err := dns.Listen(ctx, dns.Options{Client: kubernetes.NewForConfigOrDie(dnsConfig), Listen: listen, Log: log})
 	if err != nil {
 		return err
 	}
@@ -346,21 +403,12 @@ func runElected(ctx context.Context, log *slog.Logger, run func(ctx context.Cont
 	}
 }
 
-// loopbackConfig issues an in-memory client certificate for the components
-// running inside this process and returns their client configuration.
+// loopbackConfig issues an in-memory system:masters client certificate for
+// the server's own bootstrap steps (RBAC reconcile before the roles exist,
+// cluster-info, the kube-dns Service); components get their own identities
+// (identities.go).
 func loopbackConfig(certs *pki.Cluster, url string) (*rest.Config, error) {
-	kp, err := certs.CA.Issue(pki.LeafSpec{CommonName: "system:apiserver", Organization: []string{"system:masters"}}, time.Now())
-	if err != nil {
-		return nil, fmt.Errorf("loopback client certificate: %w", err)
-	}
-	keyPEM, err := kp.KeyPEM()
-	if err != nil {
-		return nil, err
-	}
-	return &rest.Config{
-		Host: url, QPS: 200, Burst: 400,
-		TLSClientConfig: rest.TLSClientConfig{CAData: certs.CA.CertPEM(), CertData: kp.CertPEM(), KeyData: keyPEM},
-	}, nil
+	return clientConfig(certs.CA, url, pki.LeafSpec{CommonName: "system:apiserver", Organization: []string{"system:masters"}}, time.Now())
 }
 
 // openEtcd returns a client to the external cluster or to an embedded member.

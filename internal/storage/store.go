@@ -42,8 +42,13 @@ func (c protobufCodec) Encode(obj runtime.Object) ([]byte, error) {
 	return runtime.Encode(c.s, obj)
 }
 
+// Decode reads an object and sets its apiVersion and kind, so that readers
+// sharing it (the watch cache's watchers) never need to.
 func (c protobufCodec) Decode(data []byte) (runtime.Object, error) {
-	obj, _, err := c.s.Decode(data, nil, nil)
+	obj, gvk, err := c.s.Decode(data, nil, nil)
+	if err == nil && gvk != nil {
+		obj.GetObjectKind().SetGroupVersionKind(*gvk)
+	}
 	return obj, err
 }
 
