@@ -44,7 +44,7 @@ func TestPodNetworkOverVXLAN(t *testing.T) {
 	// Full-size packets cross the tunnel too: the pods' MTU leaves room for
 	// the VXLAN headers.
 	k.ok("exec", "web-b", "--", "sh", "-c", "head -c 200000 /dev/zero > /www/big")
-	if got := k.ok("exec", "client", "--", "sh", "-c", fmt.Sprintf("timeout 10 wget -q -O - http://%s:8080/big | wc -c", ipB)); strings.TrimSpace(got) != "200000" {
+	if got := k.ok("exec", "client", "--", "sh", "-c", fmt.Sprintf("wget -q -O - http://%s:8080/big | wc -c", ipB)); strings.TrimSpace(got) != "200000" {
 		t.Errorf("200000-byte download over VXLAN got %q bytes", got)
 	}
 	wantContains(t, "pod MTU", k.ok("exec", "client", "--", "cat", "/sys/class/net/eth0/mtu"), "1450")
