@@ -25,7 +25,8 @@ const (
 // bind posts the binding for an assumed pod. On failure the pod is
 // forgotten and re-queued with backoff; on success the informer's update
 // confirms the assumed copy.
-func (s *Scheduler) bind(ctx context.Context, qp *queue.QueuedPod, assumed *v1.Pod) {
+// start is when the attempt began (for the attempt metrics).
+func (s *Scheduler) bind(ctx context.Context, qp *queue.QueuedPod, assumed *v1.Pod, start time.Time) {
 	defer s.async.Done()
 	select {
 	case s.bindSlots <- struct{}{}:
@@ -45,24 +46,28 @@ func (s *Scheduler) bind(ctx context.Context, qp *queue.QueuedPod, assumed *v1.P
 			s.queue.Done(qp)
 			return
 		}
-		s.fail(ctx, qp, fmt.Errorf("bind pod %s to node %s: %w", qp.Key(), assumed.Spec.NodeName, err))
+		s.fail(ctx, qp, fmt.Errorf("bind pod %s to node %s: %w", qp.Key(), assumed.Spec.NodeName, err), start)
 		return
 	}
 	s.queue.Done(qp)
 	s.bound.Add(1)
+	s.metrics.attempt(resultScheduled, assumed.Spec.SchedulerName, start)
 	s.profiles.recorder(assumed).Eventf(assumed, nil, v1.EventTypeNormal, "Scheduled", "Binding",
 		"Successfully assigned %v/%v to %v", assumed.Namespace, assumed.Name, assumed.Spec.NodeName)
 }
 
 // fail hands a pod back to the queue after a failed attempt, and tells the
 // user: a FailedScheduling event and the PodScheduled=False condition.
-func (s *Scheduler) fail(ctx context.Context, qp *queue.QueuedPod, err error) {
+// start is when the attempt began.
+func (s *Scheduler) fail(ctx context.Context, qp *queue.QueuedPod, err error, start time.Time) {
 	var fe *framework.FitError
 	reason := reasonSchedulerError
 	if errors.As(err, &fe) {
 		reason = reasonUnschedulable
+		s.metrics.attempt(resultUnschedulable, qp.Pod.Spec.SchedulerName, start)
 		s.queue.Requeue(qp, true, fe.UnschedulablePlugins())
 	} else {
+		s.metrics.attempt(resultError, qp.Pod.Spec.SchedulerName, start)
 		s.queue.Requeue(qp, false, nil)
 		s.log.Error("scheduling attempt failed", "pod", qp.Key(), "err", err)
 	}

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"fmt"
+	"log/slog"
 	"runtime"
 	"slices"
 	"sort"
@@ -51,16 +52,25 @@ func (p profiles) recorder(pod *v1.Pod) events.EventRecorder {
 	return p[pod.Spec.SchedulerName].recorder
 }
 
+// profileDeps are what buildProfiles wires into the plugins.
+type profileDeps struct {
+	client      kubernetes.Interface
+	broadcaster events.EventBroadcaster
+	factory     informers.SharedInformerFactory
+	nominator   *framework.Nominator
+	metrics     *metrics
+	log         *slog.Logger
+}
+
 // buildProfiles builds one framework per profile config (nil means the
 // default profile) with its collaborators; names must be distinct.
-func buildProfiles(cfgs []ProfileConfig, client kubernetes.Interface, b events.EventBroadcaster,
-	factory informers.SharedInformerFactory, nominator *framework.Nominator) (profiles, error) {
+func buildProfiles(cfgs []ProfileConfig, d profileDeps) (profiles, error) {
 	if len(cfgs) == 0 {
 		cfgs = []ProfileConfig{DefaultProfile()}
 	}
 	var workloads podtopologyspread.Workloads
 	if slices.ContainsFunc(cfgs, func(c ProfileConfig) bool { return c.Enabled(podtopologyspread.Name) }) {
-		workloads = newListerWorkloads(factory)
+		workloads = newListerWorkloads(d.factory)
 	}
 	out := profiles{}
 	for _, c := range cfgs {
@@ -70,30 +80,33 @@ func buildProfiles(cfgs []ProfileConfig, client kubernetes.Interface, b events.E
 		if out[c.SchedulerName] != nil {
 			return nil, fmt.Errorf("build scheduling profiles: schedulerName %q used by two profiles", c.SchedulerName)
 		}
-		recorder := b.NewRecorder(scheme.Scheme, c.SchedulerName)
-		deps := pluginDeps(client, recorder, factory, nominator)
+		recorder := d.broadcaster.NewRecorder(scheme.Scheme, c.SchedulerName)
+		deps := d.plugins(recorder)
 		deps.Workloads = workloads
 		fw, err := profile.BuildWithDeps(c, deps)
 		if err != nil {
 			return nil, fmt.Errorf("build scheduling profile %q: %w", c.SchedulerName, err)
 		}
-		algo := framework.NewAlgorithm(fw, c.PercentageOfNodesToScore, runtime.GOMAXPROCS(0)).WithNominator(nominator)
+		algo := framework.NewAlgorithm(fw, c.PercentageOfNodesToScore, runtime.GOMAXPROCS(0)).WithNominator(d.nominator)
 		out[c.SchedulerName] = &profileRun{algo: algo, recorder: recorder}
 	}
 	return out, nil
 }
 
-// pluginDeps gives the plugins their collaborators: preemption acts
-// through the API and reads PodDisruptionBudgets, InterPodAffinity reads
-// namespace labels. Asking for the listers registers their informers.
-func pluginDeps(client kubernetes.Interface, recorder events.EventRecorder, factory informers.SharedInformerFactory, nominator *framework.Nominator) profile.Deps {
-	pdbs := factory.Policy().V1().PodDisruptionBudgets().Lister()
-	namespaces := factory.Core().V1().Namespaces().Lister()
+// plugins gives the plugins their collaborators: preemption acts through
+// the API, reads PodDisruptionBudgets and counts in the metrics,
+// InterPodAffinity reads namespace labels. Asking for the listers
+// registers their informers.
+func (d profileDeps) plugins(recorder events.EventRecorder) profile.Deps {
+	pdbs := d.factory.Policy().V1().PodDisruptionBudgets().Lister()
+	namespaces := d.factory.Core().V1().Namespaces().Lister()
 	return profile.Deps{
 		Preemption: defaultpreemption.Options{
-			Evictor:   &defaultpreemption.APIEvictor{Client: client, Recorder: recorder},
+			Evictor:   &defaultpreemption.APIEvictor{Client: d.client, Recorder: recorder, Log: d.log},
 			PDBs:      func() ([]*policyv1.PodDisruptionBudget, error) { return pdbs.List(labels.Everything()) },
-			Nominator: nominator,
+			Nominator: d.nominator,
+			Attempted: d.metrics.preemption.Inc,
+			Victims:   func(n int) { d.metrics.victims.Observe(float64(n)) },
 		},
 		NamespaceLabels: func(name string) labels.Set {
 			ns, err := namespaces.Get(name)

@@ -84,7 +84,7 @@ func TestProfilesMustHaveDistinctNames(t *testing.T) {
 	}{
 		{"same name twice", []ProfileConfig{DefaultProfile(), DefaultProfile()}, `schedulerName "default-scheduler" used by two profiles`},
 		{"unnamed is default-scheduler", []ProfileConfig{DefaultProfile(), unnamed}, `schedulerName "default-scheduler" used by two profiles`},
-		{"bad profile", []ProfileConfig{DefaultProfile().WithWeight("Nope", 1)}, `unknown plugin "Nope"`},
+		{"bad profile", []ProfileConfig{DefaultProfile().WithWeight("Nope", 1)}, `PreFilterPlugin "Nope" does not exist`},
 	} {
 		_, err := New(Config{RestConfig: srv.Config, Profiles: tc.profiles})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

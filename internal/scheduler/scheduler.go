@@ -18,6 +18,8 @@ import (
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/capstan/capstan/internal/leaderelect"
 	schedcache "github.com/capstan/capstan/internal/scheduler/cache"
 	"github.com/capstan/capstan/internal/scheduler/framework"
@@ -54,6 +56,10 @@ type Config struct {
 	// of its own, so without a limit a burst of pods floods the API server
 	// with event writes and slows the binds down.
 	EventsQPS float32
+	// Registerer receives the scheduler's metrics (upstream's names:
+	// scheduler_schedule_attempts_total, scheduler_pending_pods, ...); nil
+	// exports none. Later leadership terms reuse what the first registered.
+	Registerer prometheus.Registerer
 }
 
 // Run schedules until ctx ends, under leader election when cfg.LeaderElect.
@@ -94,6 +100,7 @@ type Scheduler struct {
 	bindCall func(ctx context.Context, b *v1.Binding) error
 	async    sync.WaitGroup
 	bound    atomic.Int64
+	metrics  *metrics
 }
 
 // Bound returns how many binds this scheduler completed.
@@ -139,7 +146,13 @@ func New(cfg Config) (*Scheduler, error) {
 	b := events.NewBroadcaster(&events.EventSinkImpl{Interface: evClient.EventsV1()})
 	factory := informers.NewSharedInformerFactory(client, 0)
 	nominator := framework.NewNominator()
-	profs, err := buildProfiles(cfg.Profiles, client, b, factory, nominator)
+	q := queue.New(queue.Options{Clock: cfg.Clock})
+	m, err := newMetrics(cfg.Registerer, q)
+	if err != nil {
+		return nil, err
+	}
+	profs, err := buildProfiles(cfg.Profiles, profileDeps{client: client, broadcaster: b, factory: factory,
+		nominator: nominator, metrics: m, log: cfg.Log})
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +161,8 @@ func New(cfg Config) (*Scheduler, error) {
 		client:      client,
 		informers:   factory,
 		cache:       schedcache.New(),
-		queue:       queue.New(queue.Options{Clock: cfg.Clock}),
+		queue:       q,
+		metrics:     m,
 		nominator:   nominator,
 		profiles:    profs,
 		broadcaster: b,
@@ -226,18 +240,18 @@ func (s *Scheduler) scheduleOne(ctx context.Context) error {
 	start := time.Now()
 	res, err := prof.algo.Schedule(ctx, pod, s.cache.Snapshot())
 	if err != nil {
-		s.fail(ctx, qp, err)
+		s.fail(ctx, qp, err, start)
 		return nil
 	}
 	assumed := *pod // shallow: only spec.nodeName differs, the rest is shared read-only
 	assumed.Spec.NodeName = res.Node
 	if err := s.cache.AssumePod(&assumed); err != nil {
-		s.fail(ctx, qp, err)
+		s.fail(ctx, qp, err, start)
 		return nil
 	}
 	s.log.Debug("pod assumed", "pod", qp.Key(), "node", res.Node, "evaluated", res.Evaluated,
 		"feasible", res.Feasible, "took", time.Since(start))
 	s.async.Add(1)
-	go s.bind(ctx, qp, &assumed)
+	go s.bind(ctx, qp, &assumed, start)
 	return nil
 }

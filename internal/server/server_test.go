@@ -79,7 +79,7 @@ func TestBadSchedulerConfigStopsStart(t *testing.T) {
 	}
 	_, err := Start(context.Background(), Config{DataDir: t.TempDir(), BindAddress: "127.0.0.1", HTTPSPort: freePort(t),
 		ServiceCIDR: "10.43.0.0/16", DisableAgent: true, SchedulerConfig: path})
-	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), `unknown plugin "Nope"`) {
+	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), `ScorePlugin "Nope" does not exist`) {
 		t.Fatalf("Start with a bad scheduler config: %v", err)
 	}
 }

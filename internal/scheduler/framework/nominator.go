@@ -66,6 +66,20 @@ func (n *Nominator) NominatedNode(uid types.UID) string {
 	return n.nodeOf[uid]
 }
 
+// LowerPriority returns the pods nominated to node whose priority is
+// below prio, in no particular order (read-only).
+func (n *Nominator) LowerPriority(node string, prio int32) []*v1.Pod {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var out []*v1.Pod
+	for _, pi := range n.byNode[node] {
+		if PodPriority(pi.Pod) < prio {
+			out = append(out, pi.Pod)
+		}
+	}
+	return out
+}
+
 // forCycle returns, per node, the nominated pods that pod must leave room
 // for: other pods of priority at least pod's. nil when there are none.
 func (n *Nominator) forCycle(pod *v1.Pod) map[string][]*PodInfo {

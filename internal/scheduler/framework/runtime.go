@@ -3,6 +3,7 @@ package framework
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	v1 "k8s.io/api/core/v1"
 )
@@ -14,9 +15,22 @@ type PluginEntry struct {
 	Weight int64
 }
 
-type weightedScore struct {
-	plugin ScorePlugin
-	weight int64
+// WeightedScore is a Score plugin with its weight.
+type WeightedScore struct {
+	Plugin ScorePlugin
+	Weight int64
+}
+
+// PointPlugins are the plugins of each extension point the framework runs,
+// in running order; a plugin may appear at some points and not others
+// (a profile's configuration decides). Explainers are not listed: every
+// Filter plugin that implements Explainer explains.
+type PointPlugins struct {
+	PreFilter  []PreFilterPlugin
+	Filter     []FilterPlugin
+	PostFilter []PostFilterPlugin
+	PreScore   []PreScorePlugin
+	Score      []WeightedScore
 }
 
 // Framework runs the enabled plugins of one profile at each extension point,
@@ -26,32 +40,50 @@ type Framework struct {
 	filter     []FilterPlugin
 	postFilter []PostFilterPlugin
 	preScore   []PreScorePlugin
-	score      []weightedScore
+	score      []WeightedScore
 	explainers []Explainer
 }
 
-// NewFramework sorts the plugins onto the extension points they implement.
-// A scoring plugin with weight 0 gets weight 1, as upstream.
+// NewFramework sorts the plugins onto every extension point they
+// implement (upstream's multiPoint). A scoring plugin with weight 0 gets
+// weight 1, as upstream.
 func NewFramework(entries []PluginEntry) *Framework {
-	f := &Framework{}
+	var pp PointPlugins
 	for _, e := range entries {
 		if p, ok := e.Plugin.(PreFilterPlugin); ok {
-			f.preFilter = append(f.preFilter, p)
+			pp.PreFilter = append(pp.PreFilter, p)
 		}
 		if p, ok := e.Plugin.(FilterPlugin); ok {
-			f.filter = append(f.filter, p)
+			pp.Filter = append(pp.Filter, p)
 		}
 		if p, ok := e.Plugin.(PostFilterPlugin); ok {
-			f.postFilter = append(f.postFilter, p)
+			pp.PostFilter = append(pp.PostFilter, p)
 		}
 		if p, ok := e.Plugin.(PreScorePlugin); ok {
-			f.preScore = append(f.preScore, p)
+			pp.PreScore = append(pp.PreScore, p)
 		}
 		if p, ok := e.Plugin.(ScorePlugin); ok {
-			f.score = append(f.score, weightedScore{p, max(e.Weight, 1)})
+			pp.Score = append(pp.Score, WeightedScore{p, e.Weight})
 		}
-		if p, ok := e.Plugin.(Explainer); ok {
-			f.explainers = append(f.explainers, p)
+	}
+	return NewFrameworkPerPoint(pp)
+}
+
+// NewFrameworkPerPoint runs exactly the given plugins at each point. The
+// slices are copied; a Score weight below 1 counts as 1.
+func NewFrameworkPerPoint(pp PointPlugins) *Framework {
+	f := &Framework{
+		preFilter:  slices.Clone(pp.PreFilter),
+		filter:     slices.Clone(pp.Filter),
+		postFilter: slices.Clone(pp.PostFilter),
+		preScore:   slices.Clone(pp.PreScore),
+	}
+	for _, s := range pp.Score {
+		f.score = append(f.score, WeightedScore{s.Plugin, max(s.Weight, 1)})
+	}
+	for _, p := range f.filter {
+		if e, ok := p.(Explainer); ok {
+			f.explainers = append(f.explainers, e)
 		}
 	}
 	return f
@@ -143,6 +175,40 @@ func (f *Framework) explain(pod *v1.Pod, snap *Snapshot, statuses map[string]*St
 		}
 	}
 	return ""
+}
+
+// PluginNames lists the plugins of each extension point the framework
+// runs ("PreFilter", "Filter", "PostFilter", "PreScore", "Score"), in
+// running order; Score names carry their weight as "Name:weight".
+func (f *Framework) PluginNames() map[string][]string {
+	out := map[string][]string{}
+	for _, p := range f.preFilter {
+		out["PreFilter"] = append(out["PreFilter"], p.Name())
+	}
+	for _, p := range f.filter {
+		out["Filter"] = append(out["Filter"], p.Name())
+	}
+	for _, p := range f.postFilter {
+		out["PostFilter"] = append(out["PostFilter"], p.Name())
+	}
+	for _, p := range f.preScore {
+		out["PreScore"] = append(out["PreScore"], p.Name())
+	}
+	for _, s := range f.score {
+		out["Score"] = append(out["Score"], fmt.Sprintf("%s:%d", s.Plugin.Name(), s.Weight))
+	}
+	return out
+}
+
+// HasScore reports whether the framework has the named Score plugin and
+// its weight.
+func (f *Framework) HasScore(name string) (int64, bool) {
+	for _, s := range f.score {
+		if s.Plugin.Name() == name {
+			return s.Weight, true
+		}
+	}
+	return 0, false
 }
 
 // HasFilter reports whether the framework has the named Filter plugin.

@@ -221,9 +221,9 @@ func (a *Algorithm) score(ctx context.Context, c *cycle, pod *v1.Pod, nodes []*N
 			return nil, errors.New("prescore plugin " + p.Name() + ": " + st.Message())
 		}
 	}
-	plugins := make([]weightedScore, 0, len(a.fw.score))
+	plugins := make([]WeightedScore, 0, len(a.fw.score))
 	for _, p := range a.fw.score {
-		if !c.skipScore[p.plugin.Name()] {
+		if !c.skipScore[p.Plugin.Name()] {
 			plugins = append(plugins, p)
 		}
 	}
@@ -234,9 +234,9 @@ func (a *Algorithm) score(ctx context.Context, c *cycle, pod *v1.Pod, nodes []*N
 	var failed atomic.Pointer[Status]
 	scoreNode := func(i int) {
 		for j, p := range plugins {
-			s, st := p.plugin.Score(ctx, c.state, pod, nodes[i])
+			s, st := p.Plugin.Score(ctx, c.state, pod, nodes[i])
 			if !st.IsSuccess() {
-				failed.Store(st.WithPlugin(p.plugin.Name()))
+				failed.Store(st.WithPlugin(p.Plugin.Name()))
 				return
 			}
 			scores[j][i] = NodeScore{Name: nodes[i].Name(), Score: s}
@@ -254,13 +254,13 @@ func (a *Algorithm) score(ctx context.Context, c *cycle, pod *v1.Pod, nodes []*N
 	}
 	totals := make([]int64, len(nodes))
 	for j, p := range plugins {
-		if ext := p.plugin.ScoreExtensions(); ext != nil {
+		if ext := p.Plugin.ScoreExtensions(); ext != nil {
 			if st := ext.NormalizeScore(ctx, c.state, pod, scores[j]); !st.IsSuccess() {
-				return nil, errors.New("normalize score plugin " + p.plugin.Name() + ": " + st.Message())
+				return nil, errors.New("normalize score plugin " + p.Plugin.Name() + ": " + st.Message())
 			}
 		}
 		for i := range nodes {
-			totals[i] += scores[j][i].Score * p.weight
+			totals[i] += scores[j][i].Score * p.Weight
 		}
 	}
 	return totals, nil

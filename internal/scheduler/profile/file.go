@@ -1,9 +1,9 @@
 package profile
 
 import (
+	"errors"
 	"fmt"
 	"os"
-	"slices"
 
 	v1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
@@ -24,14 +24,10 @@ type fileConfig struct {
 }
 
 type fileProfile struct {
-	SchedulerName            *string `json:"schedulerName"`
-	PercentageOfNodesToScore *int32  `json:"percentageOfNodesToScore"`
-	Plugins                  *struct {
-		MultiPoint fileSet `json:"multiPoint"`
-		Filter     fileSet `json:"filter"`
-		Score      fileSet `json:"score"`
-	} `json:"plugins"`
-	PluginConfig []filePluginConfig `json:"pluginConfig"`
+	SchedulerName            *string            `json:"schedulerName"`
+	PercentageOfNodesToScore *int32             `json:"percentageOfNodesToScore"`
+	Plugins                  *filePlugins       `json:"plugins"`
+	PluginConfig             []filePluginConfig `json:"pluginConfig"`
 }
 
 // filePluginConfig holds the arguments of any plugin Capstan reads; which
@@ -52,6 +48,40 @@ type filePluginConfig struct {
 	} `json:"args"`
 }
 
+// filePlugins is upstream's v1 Plugins: one set per extension point.
+type filePlugins struct {
+	PreEnqueue fileSet `json:"preEnqueue"`
+	QueueSort  fileSet `json:"queueSort"`
+	PreFilter  fileSet `json:"preFilter"`
+	Filter     fileSet `json:"filter"`
+	PostFilter fileSet `json:"postFilter"`
+	PreScore   fileSet `json:"preScore"`
+	Score      fileSet `json:"score"`
+	Reserve    fileSet `json:"reserve"`
+	Permit     fileSet `json:"permit"`
+	PreBind    fileSet `json:"preBind"`
+	Bind       fileSet `json:"bind"`
+	PostBind   fileSet `json:"postBind"`
+	MultiPoint fileSet `json:"multiPoint"`
+}
+
+// merge applies the file's sets to the default plugins, point by point.
+func (fp *filePlugins) merge(def Plugins) Plugins {
+	out := def.clone()
+	for _, pair := range []struct {
+		dst *PluginSet
+		src fileSet
+	}{
+		{&out.PreEnqueue, fp.PreEnqueue}, {&out.QueueSort, fp.QueueSort}, {&out.PreFilter, fp.PreFilter},
+		{&out.Filter, fp.Filter}, {&out.PostFilter, fp.PostFilter}, {&out.PreScore, fp.PreScore},
+		{&out.Score, fp.Score}, {&out.Reserve, fp.Reserve}, {&out.Permit, fp.Permit}, {&out.PreBind, fp.PreBind},
+		{&out.Bind, fp.Bind}, {&out.PostBind, fp.PostBind}, {&out.MultiPoint, fp.MultiPoint},
+	} {
+		*pair.dst = mergePluginSet(*pair.dst, pair.src.set())
+	}
+	return out
+}
+
 type fileSet struct {
 	Enabled  []filePlugin `json:"enabled"`
 	Disabled []filePlugin `json:"disabled"`
@@ -60,6 +90,22 @@ type fileSet struct {
 type filePlugin struct {
 	Name   string `json:"name"`
 	Weight *int32 `json:"weight"`
+}
+
+// set converts the file's set; an omitted weight is 0 (1 when scored).
+func (s fileSet) set() PluginSet {
+	var out PluginSet
+	for _, e := range s.Enabled {
+		p := Plugin{Name: e.Name}
+		if e.Weight != nil {
+			p.Weight = *e.Weight
+		}
+		out.Enabled = append(out.Enabled, p)
+	}
+	for _, d := range s.Disabled {
+		out.Disabled = append(out.Disabled, Plugin{Name: d.Name})
+	}
+	return out
 }
 
 // LoadFile reads a KubeSchedulerConfiguration file and returns its
@@ -117,6 +163,10 @@ func Parse(data []byte) ([]Config, error) {
 		if err != nil {
 			return nil, fmt.Errorf("profiles[%d] (%s): %w", i, *fp.SchedulerName, err)
 		}
+		// As upstream's scheduler refuses to start, so does the file.
+		if _, err := cfg.resolve(&Deps{}); err != nil {
+			return nil, fmt.Errorf("creating profile for scheduler name %s: %w", cfg.SchedulerName, err)
+		}
 		out = append(out, cfg)
 	}
 	return out, nil
@@ -130,38 +180,11 @@ func applyProfile(cfg Config, p fileProfile) (Config, error) {
 		}
 		cfg.PercentageOfNodesToScore = *pct
 	}
-	known := func(name string) error {
-		if !slices.ContainsFunc(Default().Plugins, func(pl Plugin) bool { return pl.Name == name }) {
-			return fmt.Errorf("plugins: unknown plugin %q", name)
-		}
-		return nil
-	}
 	if p.Plugins != nil {
-		for _, set := range []fileSet{p.Plugins.MultiPoint, p.Plugins.Filter, p.Plugins.Score} {
-			for _, d := range set.Disabled {
-				if d.Name == "*" {
-					cfg.Plugins = nil
-					continue
-				}
-				if err := known(d.Name); err != nil {
-					return Config{}, err
-				}
-				cfg = cfg.Disable(d.Name)
-			}
-			for _, e := range set.Enabled {
-				if err := known(e.Name); err != nil {
-					return Config{}, err
-				}
-				w := defaultWeight(e.Name)
-				if e.Weight != nil {
-					w = *e.Weight
-				}
-				cfg = cfg.WithWeight(e.Name, w)
-			}
-		}
+		cfg.Plugins = p.Plugins.merge(cfg.Plugins)
 	}
 	for _, pc := range p.PluginConfig {
-		if err := known(pc.Name); err != nil {
+		if _, err := newInTreePlugin(pc.Name, &cfg, &Deps{}); errors.Is(err, errUnknownPlugin) {
 			return Config{}, fmt.Errorf("pluginConfig: %w", err)
 		}
 		if err := applyPluginConfig(&cfg, &pc); err != nil {
@@ -204,15 +227,4 @@ func applyPluginConfig(cfg *Config, pc *filePluginConfig) error {
 		cfg.PodTopologySpread = args
 	}
 	return nil
-}
-
-// defaultWeight is a plugin's weight in the default profile (0 for
-// filter-only plugins).
-func defaultWeight(name string) int32 {
-	for _, p := range Default().Plugins {
-		if p.Name == name {
-			return p.Weight
-		}
-	}
-	return 0
 }

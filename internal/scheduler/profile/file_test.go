@@ -36,20 +36,20 @@ profiles:
 		len(cfg.NodeResourcesFit.Resources) != 2 || cfg.NodeResourcesFit.Resources[0].Weight != 3 {
 		t.Errorf("config %+v", cfg)
 	}
-	weights := map[string]int32{}
-	for _, p := range cfg.Plugins {
-		weights[p.Name] = p.Weight
+	fw, err := Build(cfg)
+	if err != nil {
+		t.Fatalf("the parsed profile does not build: %v", err)
 	}
-	if _, ok := weights["ImageLocality"]; ok || weights["NodeResourcesBalancedAllocation"] != 5 || weights["TaintToleration"] != 3 {
-		t.Errorf("plugins %v", cfg.Plugins)
-	}
-	if _, err := Build(cfg); err != nil {
-		t.Errorf("the parsed profile does not build: %v", err)
+	_, il := fw.HasScore("ImageLocality")
+	ba, _ := fw.HasScore("NodeResourcesBalancedAllocation")
+	tt, _ := fw.HasScore("TaintToleration")
+	if il || ba != 5 || tt != 3 {
+		t.Errorf("scores %v", fw.PluginNames()["Score"])
 	}
 	for _, tc := range []struct{ doc, want string }{
 		{"kind: Other\n", "want apiVersion kubescheduler.config.k8s.io/v1"},
 		{"apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nbogus: 1\n", `unknown field "bogus"`},
-		{"apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nprofiles: [{plugins: {score: {enabled: [{name: Nope}]}}}]\n", `unknown plugin "Nope"`},
+		{"apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nprofiles: [{plugins: {score: {enabled: [{name: Nope}]}}}]\n", `creating profile for scheduler name default-scheduler: ScorePlugin "Nope" does not exist`},
 		{"apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nprofiles: [{pluginConfig: [{name: NodeResourcesFit, args: {scoringStrategy: {type: Random}}}]}]\n", `scoringStrategy.type "Random"`},
 		{"apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nprofiles: [{}, {}]\n", "profiles[0].schedulerName: Required value"},
 		{"apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nprofiles: [{schedulerName: a}, {schedulerName: a}]\n", `profiles[1].schedulerName: Duplicate value: "a"`},
@@ -94,7 +94,7 @@ profiles:
 	}
 	def, packer := cfgs[0], cfgs[1]
 	if def.SchedulerName != DefaultSchedulerName || def.PercentageOfNodesToScore != 40 ||
-		def.NodeResourcesFit.ScoringStrategy != noderesources.LeastAllocated || len(def.Plugins) != len(Default().Plugins) ||
+		def.NodeResourcesFit.ScoringStrategy != noderesources.LeastAllocated || len(def.Plugins.MultiPoint.Enabled) != len(Default().Plugins.MultiPoint.Enabled) ||
 		def.PodTopologySpread.DefaultingType != "" {
 		t.Errorf("default profile %+v", def)
 	}

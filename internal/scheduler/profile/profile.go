@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -16,8 +17,9 @@ import (
 // DefaultSchedulerName is the name pods get by default in spec.schedulerName.
 const DefaultSchedulerName = v1.DefaultSchedulerName
 
-// Plugin enables one plugin; Weight matters only for scoring plugins
-// (0 means 1, as upstream).
+// Plugin names one plugin in a PluginSet; Weight matters only for
+// scoring plugins enabled under score or multiPoint (0 means 1, as
+// upstream).
 type Plugin struct {
 	Name   string
 	Weight int32
@@ -29,9 +31,9 @@ type Config struct {
 	SchedulerName string
 	// PercentageOfNodesToScore: 0 is adaptive (50% - nodes/125, ≥5%).
 	PercentageOfNodesToScore int32
-	// Plugins are the enabled plugins in the order they run at each
-	// extension point they implement.
-	Plugins []Plugin
+	// Plugins are the plugins per extension point, after merging with the
+	// defaults (see PluginSet); Build places them as upstream's framework.
+	Plugins Plugins
 	// NodeResourcesFit holds that plugin's arguments (scoring strategy).
 	NodeResourcesFit noderesources.FitArgs
 	// BalancedAllocationResources are the resources balanced (cpu, memory
@@ -58,21 +60,33 @@ type Deps struct {
 	Workloads podtopologyspread.Workloads
 }
 
-// Enabled reports whether c enables the named plugin.
+// Enabled reports whether c enables the named plugin at some extension
+// point (a plugin that does not build counts as not enabled).
 func (c Config) Enabled(name string) bool {
-	return slices.ContainsFunc(c.Plugins, func(p Plugin) bool { return p.Name == name })
+	r, err := c.resolve(&Deps{})
+	if err != nil {
+		return slices.Contains(c.Plugins.names(), name)
+	}
+	for _, pls := range r.byPoint {
+		if slices.ContainsFunc(pls, func(p framework.Plugin) bool { return p.Name() == name }) {
+			return true
+		}
+	}
+	return false
 }
 
-// Default returns upstream's default profile: filters NodeUnschedulable,
-// NodeName, TaintToleration, NodeAffinity, NodePorts, NodeResourcesFit;
-// PodTopologySpread, InterPodAffinity; scores TaintToleration 3,
-// NodeAffinity 2, NodeResourcesFit 1 (least allocated), PodTopologySpread
-// 2, InterPodAffinity 2, NodeResourcesBalancedAllocation 1, ImageLocality
-// 1; PostFilter DefaultPreemption.
+// Default returns upstream's default profile, every plugin under
+// multiPoint: SchedulingGates, PrioritySort, NodeUnschedulable, NodeName,
+// TaintToleration (score weight 3), NodeAffinity (2), NodePorts,
+// NodeResourcesFit (1, least allocated), PodTopologySpread (2),
+// InterPodAffinity (2), DefaultPreemption, NodeResourcesBalancedAllocation
+// (1), ImageLocality (1), DefaultBinder.
 func Default() Config {
 	return Config{
 		SchedulerName: DefaultSchedulerName,
-		Plugins: []Plugin{
+		Plugins: Plugins{MultiPoint: PluginSet{Enabled: []Plugin{
+			{Name: SchedulingGatesName},
+			{Name: PrioritySortName},
 			{Name: "NodeUnschedulable"},
 			{Name: "NodeName"},
 			{Name: "TaintToleration", Weight: 3},
@@ -84,28 +98,37 @@ func Default() Config {
 			{Name: "DefaultPreemption"},
 			{Name: "NodeResourcesBalancedAllocation", Weight: 1},
 			{Name: "ImageLocality", Weight: 1},
-		},
+			{Name: DefaultBinderName},
+		}}},
 		NodeResourcesFit: noderesources.DefaultFitArgs(),
 	}
 }
 
-// Disable returns a copy of c without the named plugins.
+// Disable returns a copy of c without the named plugins at any extension
+// point.
 func (c Config) Disable(names ...string) Config {
-	c.Plugins = slices.DeleteFunc(slices.Clone(c.Plugins), func(p Plugin) bool { return slices.Contains(names, p.Name) })
+	c.Plugins = c.Plugins.clone()
+	drop := func(p Plugin) bool { return slices.Contains(names, p.Name) }
+	c.Plugins.MultiPoint.Enabled = slices.DeleteFunc(c.Plugins.MultiPoint.Enabled, drop)
+	for _, pt := range points() {
+		s := pt.set(&c.Plugins)
+		s.Enabled = slices.DeleteFunc(s.Enabled, drop)
+	}
 	return c
 }
 
-// WithWeight returns a copy of c with the named plugin's weight set,
-// enabling it at the end if it was not enabled.
+// WithWeight returns a copy of c with the named plugin's score weight set
+// where its weight is read (score, else multiPoint), enabling it under
+// multiPoint if it was enabled at neither.
 func (c Config) WithWeight(name string, weight int32) Config {
-	c.Plugins = slices.Clone(c.Plugins)
-	for i := range c.Plugins {
-		if c.Plugins[i].Name == name {
-			c.Plugins[i].Weight = weight
+	c.Plugins = c.Plugins.clone()
+	for _, s := range []*PluginSet{&c.Plugins.Score, &c.Plugins.MultiPoint} {
+		if i := slices.IndexFunc(s.Enabled, func(p Plugin) bool { return p.Name == name }); i >= 0 {
+			s.Enabled[i].Weight = weight
 			return c
 		}
 	}
-	c.Plugins = append(c.Plugins, Plugin{Name: name, Weight: weight})
+	c.Plugins.MultiPoint.Enabled = append(c.Plugins.MultiPoint.Enabled, Plugin{Name: name, Weight: weight})
 	return c
 }
 
@@ -113,26 +136,71 @@ func (c Config) WithWeight(name string, weight int32) Config {
 // collaborators (preemption then decides but does not act).
 func Build(c Config) (*framework.Framework, error) { return BuildWithDeps(c, Deps{}) }
 
-// BuildWithDeps is Build with the running scheduler's collaborators.
+// BuildWithDeps is Build with the running scheduler's collaborators. Its
+// errors name the plugin and extension point in upstream's words, e.g.
+// `FilterPlugin "Nope" does not exist`.
 func BuildWithDeps(c Config, deps Deps) (*framework.Framework, error) {
 	if c.PercentageOfNodesToScore < 0 || c.PercentageOfNodesToScore > 100 {
 		return nil, fmt.Errorf("profile %q: percentageOfNodesToScore %d not in 0..100", c.SchedulerName, c.PercentageOfNodesToScore)
 	}
-	seen := map[string]bool{}
-	entries := make([]framework.PluginEntry, 0, len(c.Plugins))
-	for _, p := range c.Plugins {
-		if seen[p.Name] {
-			return nil, fmt.Errorf("profile %q: plugin %s enabled twice", c.SchedulerName, p.Name)
-		}
-		seen[p.Name] = true
-		if p.Weight < 0 || p.Weight > 100 {
-			return nil, fmt.Errorf("profile %q: plugin %s weight %d not in 0..100", c.SchedulerName, p.Name, p.Weight)
-		}
-		pl, err := newInTreePlugin(p.Name, &c, &deps)
-		if err != nil {
-			return nil, fmt.Errorf("profile %q: %w", c.SchedulerName, err)
-		}
-		entries = append(entries, framework.PluginEntry{Plugin: pl, Weight: int64(p.Weight)})
+	r, err := c.resolve(&deps)
+	if err != nil {
+		return nil, fmt.Errorf("profile %q: %w", c.SchedulerName, err)
 	}
-	return framework.NewFramework(entries), nil
+	return framework.NewFrameworkPerPoint(r.framePoints()), nil
+}
+
+// resolve instantiates the plugins c enables and places them on the
+// extension points; it checks weights, queue sort and bind as upstream.
+func (c Config) resolve(deps *Deps) (*resolved, error) {
+	for _, s := range []PluginSet{c.Plugins.Score, c.Plugins.MultiPoint} {
+		for _, p := range s.Enabled {
+			if p.Weight < 0 || p.Weight > 100 {
+				return nil, fmt.Errorf("plugin %s weight %d not in 0..100", p.Name, p.Weight)
+			}
+		}
+	}
+	instances := map[string]framework.Plugin{}
+	for _, name := range c.Plugins.names() {
+		pl, err := newInTreePlugin(name, &c, deps)
+		if errors.Is(err, errUnknownPlugin) {
+			continue // resolve names it with the extension point
+		}
+		if err != nil {
+			return nil, err
+		}
+		instances[name] = pl
+	}
+	r, err := resolve(&c.Plugins, instances)
+	if err != nil {
+		return nil, err
+	}
+	if n := len(r.byPoint["QueueSortPlugin"]); n != 1 {
+		return nil, fmt.Errorf("only one queue sort plugin required for profile with scheduler name %q, but got %d", c.SchedulerName, n)
+	}
+	if len(r.byPoint["BindPlugin"]) == 0 {
+		return nil, fmt.Errorf("at least one bind plugin is needed for profile with scheduler name %q", c.SchedulerName)
+	}
+	return r, nil
+}
+
+// framePoints converts r into the framework's per-point plugin lists.
+func (r *resolved) framePoints() framework.PointPlugins {
+	var out framework.PointPlugins
+	for _, pl := range r.byPoint["PreFilterPlugin"] {
+		out.PreFilter = append(out.PreFilter, pl.(framework.PreFilterPlugin))
+	}
+	for _, pl := range r.byPoint["FilterPlugin"] {
+		out.Filter = append(out.Filter, pl.(framework.FilterPlugin))
+	}
+	for _, pl := range r.byPoint["PostFilterPlugin"] {
+		out.PostFilter = append(out.PostFilter, pl.(framework.PostFilterPlugin))
+	}
+	for _, pl := range r.byPoint["PreScorePlugin"] {
+		out.PreScore = append(out.PreScore, pl.(framework.PreScorePlugin))
+	}
+	for _, pl := range r.byPoint["ScorePlugin"] {
+		out.Score = append(out.Score, framework.WeightedScore{Plugin: pl.(framework.ScorePlugin), Weight: r.weights[pl.Name()]})
+	}
+	return out
 }

@@ -11,8 +11,12 @@ func TestBuildRejectsBadProfiles(t *testing.T) {
 		cfg  Config
 		want string
 	}{
-		{"unknown plugin", Default().WithWeight("NoSuchPlugin", 1), `unknown plugin "NoSuchPlugin"`},
-		{"duplicate", func() Config { c := Default(); c.Plugins = append(c.Plugins, Plugin{Name: "NodeName"}); return c }(), "enabled twice"},
+		{"unknown plugin", Default().WithWeight("NoSuchPlugin", 1), `PreFilterPlugin "NoSuchPlugin" does not exist`},
+		{"duplicate", func() Config {
+			c := Default()
+			c.Plugins.Filter.Enabled = []Plugin{{Name: "NodeName"}, {Name: "NodeName"}}
+			return c
+		}(), `plugin "NodeName" already registered as "FilterPlugin"`},
 		{"weight too big", Default().WithWeight("ImageLocality", 101), "weight 101"},
 		{"percentage", func() Config { c := Default(); c.PercentageOfNodesToScore = 101; return c }(), "percentageOfNodesToScore"},
 		{"bad strategy", func() Config { c := Default(); c.NodeResourcesFit.ScoringStrategy = "Spread"; return c }(), "unknown scoring strategy"},
@@ -25,26 +29,23 @@ func TestBuildRejectsBadProfiles(t *testing.T) {
 }
 
 func TestDefaultProfile(t *testing.T) {
-	weights := map[string]int32{}
-	for _, p := range Default().Plugins {
-		weights[p.Name] = p.Weight
+	fw, err := Build(Default())
+	if err != nil {
+		t.Fatal(err)
 	}
-	for name, w := range map[string]int32{
-		"TaintToleration": 3, "NodeAffinity": 2, "NodeResourcesFit": 1,
+	for name, w := range map[string]int64{
+		"TaintToleration": 3, "NodeAffinity": 2, "NodeResourcesFit": 1, "PodTopologySpread": 2, "InterPodAffinity": 2,
 		"NodeResourcesBalancedAllocation": 1, "ImageLocality": 1, "NodeName": 0, "NodePorts": 0,
 		"NodeUnschedulable": 0, "DefaultPreemption": 0,
 	} {
-		got, ok := weights[name]
-		if !ok || got != w {
-			t.Errorf("%s: weight %d (enabled %v), want %d", name, got, ok, w)
+		got, ok := fw.HasScore(name)
+		if ok != (w > 0) || got != w {
+			t.Errorf("%s: weight %d (scores %v), want %d", name, got, ok, w)
 		}
 	}
-	if _, err := Build(Default()); err != nil {
-		t.Fatal(err)
-	}
 	d := Default().Disable("ImageLocality", "NodePorts")
-	if len(d.Plugins) != len(Default().Plugins)-2 {
-		t.Errorf("Disable left %d plugins", len(d.Plugins))
+	if len(d.Plugins.MultiPoint.Enabled) != len(Default().Plugins.MultiPoint.Enabled)-2 || d.Enabled("NodePorts") || !d.Enabled("NodeName") {
+		t.Errorf("Disable left %v", d.Plugins.MultiPoint.Enabled)
 	}
 	if fw, _ := Build(d); fw.HasFilter("NodePorts") {
 		t.Error("disabled NodePorts still filters")

@@ -188,7 +188,7 @@ func (sc *scenario) run(t *testing.T) string {
 // recordingEvictor remembers the victims of the last preemption.
 type recordingEvictor struct{ victims []*v1.Pod }
 
-func (r *recordingEvictor) Preempt(_ context.Context, _ *v1.Pod, _ string, victims []*v1.Pod) error {
+func (r *recordingEvictor) Preempt(_ context.Context, _ *v1.Pod, _ string, victims, _ []*v1.Pod) error {
 	r.victims = victims
 	return nil
 }

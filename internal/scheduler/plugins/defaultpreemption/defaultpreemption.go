@@ -27,10 +27,12 @@ const (
 )
 
 // Evictor carries out a preemption decision: it deletes the victims (with
-// a DisruptionTarget condition and a Preempted event) and records node as
-// the preemptor's status.nominatedNodeName. Victims are read-only.
+// a DisruptionTarget condition and a Preempted event), clears the
+// status.nominatedNodeName of the pods in unnominate (lower-priority pods
+// nominated to the same node, which must be scheduled again), and records
+// node as the preemptor's status.nominatedNodeName. The pods are read-only.
 type Evictor interface {
-	Preempt(ctx context.Context, preemptor *v1.Pod, node string, victims []*v1.Pod) error
+	Preempt(ctx context.Context, preemptor *v1.Pod, node string, victims, unnominate []*v1.Pod) error
 }
 
 // Options are the plugin's collaborators; all may be nil.
@@ -40,8 +42,14 @@ type Options struct {
 	// PDBs lists the PodDisruptionBudgets; nil means none.
 	PDBs func() ([]*policyv1.PodDisruptionBudget, error)
 	// Nominator tells the node a pod was nominated to before its status
-	// shows it.
+	// shows it; a preemption takes the nominations of lower-priority pods
+	// on its node away from it.
 	Nominator *framework.Nominator
+	// Attempted is called at each preemption attempt (every PostFilter);
+	// Victims with the number of victims of each preemption carried out.
+	// Either may be nil (metrics).
+	Attempted func()
+	Victims   func(n int)
 }
 
 // DefaultPreemption is the plugin.
@@ -61,6 +69,9 @@ func (*DefaultPreemption) Name() string { return Name }
 // Success after the Evictor acted, or a status whose message is upstream's
 // "preemption: ..." explanation.
 func (p *DefaultPreemption) PostFilter(ctx context.Context, state *framework.CycleState, pod *v1.Pod, statuses map[string]*framework.Status) (string, *framework.Status) {
+	if p.opts.Attempted != nil {
+		p.opts.Attempted() // every call counts, as upstream's preemption_attempts_total
+	}
 	if pod.Spec.PreemptionPolicy != nil && *pod.Spec.PreemptionPolicy == v1.PreemptNever {
 		return "", framework.NewStatus(framework.Unschedulable, "preemption: "+NotEligibleNever)
 	}
@@ -110,16 +121,37 @@ func (p *DefaultPreemption) PostFilter(ctx context.Context, state *framework.Cyc
 		return "", framework.NewStatus(framework.Unschedulable, msg)
 	}
 	best := pickCandidate(cands)
+	if err := p.act(ctx, pod, best); err != nil {
+		return "", framework.AsStatus(err)
+	}
+	return best.node, nil
+}
+
+// act carries out the chosen preemption: the victims go and the pods of
+// lower priority nominated to the node lose their nomination (in the
+// Nominator at once, in their status through the Evictor), as upstream's
+// prepareCandidate.
+func (p *DefaultPreemption) act(ctx context.Context, pod *v1.Pod, best candidate) error {
+	if p.opts.Victims != nil {
+		p.opts.Victims(len(best.victims))
+	}
+	var lower []*v1.Pod
+	if p.opts.Nominator != nil {
+		lower = p.opts.Nominator.LowerPriority(best.node, framework.PodPriority(pod))
+	}
 	if p.opts.Evictor != nil {
 		victims := make([]*v1.Pod, len(best.victims))
 		for i, pi := range best.victims {
 			victims[i] = pi.Pod
 		}
-		if err := p.opts.Evictor.Preempt(ctx, pod, best.node, victims); err != nil {
-			return "", framework.AsStatus(fmt.Errorf("preempt on node %s: %w", best.node, err))
+		if err := p.opts.Evictor.Preempt(ctx, pod, best.node, victims, lower); err != nil {
+			return fmt.Errorf("preempt on node %s: %w", best.node, err)
 		}
 	}
-	return best.node, nil
+	for _, l := range lower {
+		p.opts.Nominator.Remove(l.UID)
+	}
+	return nil
 }
 
 // eligible is upstream's PodEligibleToPreemptOthers: a pod already

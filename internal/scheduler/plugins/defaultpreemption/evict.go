@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
@@ -20,6 +21,8 @@ type APIEvictor struct {
 	Recorder events.EventRecorder
 	// Now stamps the DisruptionTarget condition; nil is time.Now.
 	Now func() time.Time
+	// Log reports nominations that could not be cleared; nil discards.
+	Log *slog.Logger
 }
 
 var _ Evictor = (*APIEvictor)(nil)
@@ -27,8 +30,10 @@ var _ Evictor = (*APIEvictor)(nil)
 // Preempt marks each victim with DisruptionTarget=True (reason
 // PreemptionByScheduler), deletes it with its own grace period, emits
 // Preempted on it, and then sets the preemptor's nominatedNodeName.
-// Victims already gone are skipped.
-func (e *APIEvictor) Preempt(ctx context.Context, preemptor *v1.Pod, node string, victims []*v1.Pod) error {
+// Victims already gone are skipped. Before the preemptor's nomination,
+// each pod of unnominate loses its status.nominatedNodeName; as upstream,
+// a failure there is logged and does not fail the preemption.
+func (e *APIEvictor) Preempt(ctx context.Context, preemptor *v1.Pod, node string, victims, unnominate []*v1.Pod) error {
 	now := time.Now
 	if e.Now != nil {
 		now = e.Now
@@ -47,6 +52,11 @@ func (e *APIEvictor) Preempt(ctx context.Context, preemptor *v1.Pod, node string
 		if e.Recorder != nil {
 			e.Recorder.Eventf(v, preemptor, v1.EventTypeNormal, preemptedEventReason, preemptingEventAction,
 				"Preempted by pod %v on node %v", preemptor.UID, node)
+		}
+	}
+	for _, p := range unnominate {
+		if err := e.patchStatus(ctx, p, map[string]any{"nominatedNodeName": nil}); err != nil && e.Log != nil {
+			e.Log.Warn("cannot clear nominatedNodeName", "pod", p.Namespace+"/"+p.Name, "err", err)
 		}
 	}
 	return e.patchStatus(ctx, preemptor, map[string]any{"nominatedNodeName": node})

@@ -18,11 +18,12 @@ func TestAPIEvictor(t *testing.T) {
 	gone := &v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "gone", Namespace: "default", UID: "g"}}
 	preemptor := &v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "preemptor", Namespace: "default", UID: "p"},
 		Spec: v1.PodSpec{SchedulerName: v1.DefaultSchedulerName}}
-	client := fake.NewClientset(victim.DeepCopy(), preemptor.DeepCopy())
+	low := &v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "low", Namespace: "default", UID: "l"}, Status: v1.PodStatus{NominatedNodeName: "n1"}}
+	client := fake.NewClientset(victim.DeepCopy(), preemptor.DeepCopy(), low.DeepCopy())
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	e := &APIEvictor{Client: client, Now: func() time.Time { return now }}
 	ctx := context.Background()
-	if err := e.Preempt(ctx, preemptor, "n1", []*v1.Pod{gone, victim}); err != nil {
+	if err := e.Preempt(ctx, preemptor, "n1", []*v1.Pod{gone, victim}, []*v1.Pod{low, gone}); err != nil {
 		t.Fatalf("preempt: %v", err)
 	}
 	if _, err := client.CoreV1().Pods("default").Get(ctx, "victim", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
@@ -56,5 +57,12 @@ func TestAPIEvictor(t *testing.T) {
 	}
 	if p.Status.NominatedNodeName != "n1" {
 		t.Errorf("nominatedNodeName = %q, want n1", p.Status.NominatedNodeName)
+	}
+	l, err := client.CoreV1().Pods("default").Get(ctx, "low", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Status.NominatedNodeName != "" {
+		t.Errorf("lower-priority pod still nominated to %q", l.Status.NominatedNodeName)
 	}
 }

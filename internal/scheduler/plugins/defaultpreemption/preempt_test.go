@@ -22,11 +22,15 @@ import (
 
 // recorder is an Evictor that remembers the decision.
 type recorder struct {
-	node    string
-	victims []string
+	node        string
+	victims     []string
+	unnominated []string
 }
 
-func (r *recorder) Preempt(_ context.Context, _ *v1.Pod, node string, victims []*v1.Pod) error {
+func (r *recorder) Preempt(_ context.Context, _ *v1.Pod, node string, victims, unnominate []*v1.Pod) error {
+	for _, u := range unnominate {
+		r.unnominated = append(r.unnominated, u.Name)
+	}
 	r.node = node
 	for _, v := range victims {
 		r.victims = append(r.victims, v.Name)
@@ -146,5 +150,44 @@ func TestPreemption(t *testing.T) {
 				t.Errorf("evictor saw node %q, FitError %q", rec.node, fe.NominatedNode)
 			}
 		})
+	}
+}
+
+// TestPreemptionTakesLowerNominations: as upstream, a preemption on a node
+// takes the nomination away from the pods of lower priority nominated to
+// that node (they are scheduled again), and only from them; the metrics
+// hooks see the attempt and the victims.
+func TestPreemptionTakesLowerNominations(t *testing.T) {
+	fit, err := noderesources.NewFit(noderesources.DefaultFitArgs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	nom := framework.NewNominator()
+	for _, n := range []struct {
+		name, node string
+		prio       int32
+	}{{"low", "n2", 5}, {"high", "n2", 50}, {"low-elsewhere", "n1", 1}} {
+		nom.Set(mkPod(n.name, n.prio, "0"), n.node)
+	}
+	rec := &recorder{}
+	attempts, victims := 0, -1
+	pl := New(Options{Evictor: rec, Nominator: nom, Attempted: func() { attempts++ }, Victims: func(n int) { victims = n }})
+	fw := framework.NewFramework([]framework.PluginEntry{{Plugin: fit}, {Plugin: pl}})
+	pods := []bound{{name: "on-n1", node: "n1", prio: 3, cpu: "2"}, {name: "on-n2", node: "n2", prio: 1, cpu: "2"}, {name: "on-n3", node: "n3", prio: 100, cpu: "2"}}
+	_, err = framework.NewAlgorithm(fw, 100, 1).WithNominator(nom).Schedule(context.Background(), mkPod("preemptor", 10, "1"), snapshotOf("", pods))
+	var fe *framework.FitError
+	if !errors.As(err, &fe) || fe.NominatedNode != "n2" {
+		t.Fatalf("want a nomination to n2, got %v", err)
+	}
+	if strings.Join(rec.unnominated, ",") != "low" {
+		t.Errorf("nominations cleared through the evictor: %v, want [low]", rec.unnominated)
+	}
+	for name, want := range map[string]string{"low": "", "high": "n2", "low-elsewhere": "n1", "preemptor": "n2"} {
+		if got := nom.NominatedNode(types.UID(name)); got != want {
+			t.Errorf("%s nominated to %q, want %q", name, got, want)
+		}
+	}
+	if attempts != 1 || victims != 1 {
+		t.Errorf("metrics hooks: %d attempts, %d victims; want 1 and 1", attempts, victims)
 	}
 }
