@@ -1,6 +1,9 @@
 package e2e
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestAuthCanIAndWhoami: the admin (system:masters, bound to cluster-admin)
 // may do everything, and kubectl says so through SelfSubjectAccessReview,
@@ -36,9 +39,22 @@ selfsubjectrulesreviews.authorization.k8s.io    []                  []          
                                                 [/version]          []               [get]
                                                 [/version]          []               [get]
 `)
+		// Impersonation (--as): the admin may; the answers are the
+		// impersonated identity's. can-i exits 1 when it says no.
+		for _, tc := range []struct{ args, want string }{
+			{"create pods -n default --as system:serviceaccount:kube-system:replicaset-controller", "yes\n"},
+			{"get secrets -A --as system:serviceaccount:kube-system:replicaset-controller", "no\n"},
+			{"get pods --as nobody", "no\n"},
+			{"get pods --as nobody --as-group system:masters", "yes\n"},
+		} {
+			r := k.run(append([]string{"auth", "can-i"}, strings.Fields(tc.args)...)...)
+			wantEqual(t, "auth can-i "+tc.args, r.stdout, tc.want)
+		}
 		if k.version == "1.27" {
 			return // kubectl 1.27 asks for the alpha and beta SelfSubjectReview only
 		}
+		wantEqual(t, "auth whoami --as", k.ok("auth", "whoami", "--as", "bob", "--as-group", "devs"),
+			"ATTRIBUTE   VALUE\nUsername    bob\nGroups      [devs system:authenticated]\n")
 		wantEqual(t, "auth whoami", k.ok("auth", "whoami"),
 			"ATTRIBUTE   VALUE\nUsername    admin\nGroups      [system:masters system:authenticated]\n")
 	})
