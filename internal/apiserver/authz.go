@@ -100,6 +100,7 @@ func (s *Server) authorize(rq *request) error {
 		a.Name = fieldSelectorName(rq.q.Get("fieldSelector"))
 	}
 	ok, reason, err := s.cfg.Authorizer.Authorize(rq.ctx, a)
+	auditAuthorization(rq.ctx, ok, reason, err)
 	if err != nil {
 		return apierrors.NewInternalError(fmt.Errorf("authorize: %w", err))
 	}

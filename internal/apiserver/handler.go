@@ -74,9 +74,11 @@ func (s *Server) buildHandler() http.Handler {
 		s.writeError(w, r, errNoSuchPath())
 	})
 	var h http.Handler = mux
+	h = s.withLimits(h)
+	h = s.withImpersonation(h)
 	h = s.withAudit(h)
 	h = s.withAuthentication(h)
-	h = s.withLimits(h)
+	h = s.withAuditID(h)
 	h = s.withMetrics(h)
 	h = s.withRecovery(h)
 	return h
@@ -122,7 +124,7 @@ func (s *Server) withAuthentication(next http.Handler) http.Handler {
 		if tok, ok := bearerToken(r.Header.Get("Authorization")); ok {
 			u, ok := s.authenticateToken(r.Context(), tok)
 			if !ok {
-				s.writeError(w, r, apierrors.NewUnauthorized("Unauthorized"))
+				s.unauthorized(w, r)
 				return
 			}
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey{}, u)))
@@ -132,7 +134,7 @@ func (s *Server) withAuthentication(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		s.writeError(w, r, apierrors.NewUnauthorized("Unauthorized"))
+		s.unauthorized(w, r)
 	})
 }
 

@@ -32,7 +32,8 @@ func ImpersonatorFrom(ctx context.Context) (User, bool) {
 // --as, --as-group, --as-uid): each requested field must be allowed by the
 // "impersonate" verb — users, groups and serviceaccounts in the core group,
 // uids and userextras/<key> in authentication.k8s.io — and the request then
-// runs as the impersonated user alone, as upstream.
+// runs as the impersonated user alone, as upstream. It runs inside audit,
+// so refusals are recorded and events name both users.
 func (s *Server) withImpersonation(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		want, ok, err := requestedImpersonation(r.Header)
@@ -62,6 +63,7 @@ func (s *Server) withImpersonation(next http.Handler) http.Handler {
 				r.Header.Del(k)
 			}
 		}
+		auditImpersonation(r.Context(), want)
 		ctx := context.WithValue(r.Context(), impersonatorKey{}, actor)
 		next.ServeHTTP(w, r.WithContext(WithUser(ctx, want)))
 	})

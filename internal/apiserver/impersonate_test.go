@@ -103,3 +103,21 @@ func TestImpersonation(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestImpersonationIsAudited(t *testing.T) {
+	srv, log := startAudited(t)
+	cfg := rest.CopyConfig(srv.Config)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: "bob", Groups: []string{"devs"}}
+	if _, err := kubernetes.NewForConfigOrDie(cfg).CoreV1().Namespaces().Get(context.Background(), "default", metav1.GetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	evs := log.find("get", "namespaces", "default", "ResponseComplete")
+	if len(evs) != 1 {
+		t.Fatalf("%d ResponseComplete events for the get, want 1", len(evs))
+	}
+	ev := evs[0]
+	if ev.User.Username != "test-admin" || ev.ImpersonatedUser == nil || ev.ImpersonatedUser.Username != "bob" ||
+		!slices.Equal(ev.ImpersonatedUser.Groups, []string{"devs", "system:authenticated"}) {
+		t.Errorf("event user %+v impersonated %+v, want test-admin acting as bob in devs", ev.User, ev.ImpersonatedUser)
+	}
+}

@@ -276,6 +276,7 @@ func (s *Server) registerIssuerDiscovery(mux *http.ServeMux) {
 		return func(w http.ResponseWriter, r *http.Request) {
 			u, _ := UserFrom(r.Context())
 			ok, reason, err := s.cfg.Authorizer.Authorize(r.Context(), Attributes{User: u, Verb: "get", Path: r.URL.Path})
+			auditAuthorization(r.Context(), ok, reason, err)
 			switch {
 			case err != nil:
 				s.writeError(w, r, apierrors.NewInternalError(fmt.Errorf("authorize: %w", err)))

@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"strings"
 
 	authnv1 "k8s.io/api/authentication/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	"sigs.k8s.io/yaml"
@@ -22,29 +24,52 @@ import (
 // larger response is logged without its body.
 const auditCaptureLimit = 16 << 20
 
-// withAudit records audit events for authenticated requests (Config.Audit;
-// nil disables it) and sets the Audit-Id response header, reusing the
-// request's Audit-ID header when the client sent one, as upstream.
-// Requests rejected before it (401, 429) are not audited.
-func (s *Server) withAudit(next http.Handler) http.Handler {
-	if s.cfg.Audit == nil {
-		return next
-	}
+// withAuditID gives every response an Audit-Id header, reusing the
+// request's Audit-ID header when the client sent one, as upstream does
+// whether or not auditing is on. It runs before authentication, so
+// rejected requests carry the ID too.
+func (s *Server) withAuditID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("Audit-ID")
 		if id == "" {
 			id = string(uuid.NewUUID())
 		}
 		w.Header().Set("Audit-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), auditIDKey{}, id)))
+	})
+}
+
+type auditIDKey struct{}
+
+type auditRecordKey struct{}
+
+// auditID is the request's audit ID (set by withAuditID), or a new one.
+func auditID(r *http.Request) string {
+	if id, ok := r.Context().Value(auditIDKey{}).(string); ok {
+		return id
+	}
+	return string(uuid.NewUUID())
+}
+
+// withAudit records audit events for requests past authentication
+// (Config.Audit; nil disables it), including those the in-flight limit
+// rejects with 429: it sits between authentication and the limits, as
+// upstream. Requests failing authentication are recorded by unauthorized.
+func (s *Server) withAudit(next http.Handler) http.Handler {
+	if s.cfg.Audit == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		attrs, user := auditAttributes(r)
 		rec := s.cfg.Audit.Begin(attrs, audit.RequestMeta{
-			AuditID: id, RequestURI: r.URL.RequestURI(), User: user,
+			AuditID: auditID(r), RequestURI: r.URL.RequestURI(), User: user,
 			SourceIPs: sourceIPs(r), UserAgent: r.UserAgent(),
 		})
 		if rec == nil {
 			next.ServeHTTP(w, r)
 			return
 		}
+		r = r.WithContext(context.WithValue(r.Context(), auditRecordKey{}, rec))
 		rec.Emit(audit.StageRequestReceived)
 		if attrs.Verb == "create" || (rec.WantsRequestObject() && hasBody(r.Method)) {
 			s.auditRequestBody(r, rec)
@@ -63,6 +88,83 @@ func (s *Server) withAudit(next http.Handler) http.Handler {
 		s.auditResponse(aw)
 		rec.Emit(audit.StageResponseComplete)
 	})
+}
+
+// unauthorized answers a request that failed authentication with 401 and,
+// when auditing is on, records it as upstream does: no user, stage
+// ResponseStarted, a Status saying which credentials were tried.
+func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request) {
+	s.writeError(w, r, apierrors.NewUnauthorized("Unauthorized"))
+	if s.cfg.Audit == nil {
+		return
+	}
+	attrs, _ := auditAttributes(r)
+	attrs.User, attrs.Groups = "", nil
+	rec := s.cfg.Audit.Begin(attrs, audit.RequestMeta{
+		AuditID: auditID(r), RequestURI: r.URL.RequestURI(),
+		SourceIPs: sourceIPs(r), UserAgent: r.UserAgent(),
+	})
+	if rec == nil {
+		return
+	}
+	rec.SetResponse(http.StatusUnauthorized, &metav1.Status{Message: authFailedMessage(r), Code: http.StatusUnauthorized}, nil)
+	rec.Emit(audit.StageResponseStarted)
+}
+
+// authFailedMessage names the credentials a rejected request carried, in
+// upstream's words.
+func authFailedMessage(r *http.Request) string {
+	var tried []string
+	if _, _, ok := r.BasicAuth(); ok {
+		tried = append(tried, "basic")
+	}
+	if f := strings.Fields(r.Header.Get("Authorization")); len(f) > 1 && strings.EqualFold(f[0], "bearer") {
+		tried = append(tried, "bearer")
+	}
+	if strings.TrimSpace(r.URL.Query().Get("access_token")) != "" {
+		tried = append(tried, "access_token")
+	}
+	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
+		tried = append(tried, "x509")
+	}
+	if len(tried) == 0 {
+		return "Authentication failed, no credentials provided"
+	}
+	return "Authentication failed, attempted: " + strings.Join(tried, ", ")
+}
+
+// Audit annotations of the authorization decision, as upstream.
+const (
+	annotationDecision = "authorization.k8s.io/decision"
+	annotationReason   = "authorization.k8s.io/reason"
+)
+
+// auditImpersonation records on the request's audit event (if any) whom
+// the request impersonates.
+func auditImpersonation(ctx context.Context, u User) {
+	if rec, ok := ctx.Value(auditRecordKey{}).(*audit.Request); ok {
+		rec.Impersonate(userInfo(u))
+	}
+}
+
+// auditAuthorization annotates the request's audit event (if any) with
+// the authorizer's answer: allow or forbid and the reason, or only the
+// reason "internal error" when the authorizer failed.
+func auditAuthorization(ctx context.Context, allowed bool, reason string, err error) {
+	rec, ok := ctx.Value(auditRecordKey{}).(*audit.Request)
+	if !ok {
+		return
+	}
+	switch {
+	case allowed:
+		rec.Annotate(annotationDecision, "allow")
+		rec.Annotate(annotationReason, reason)
+	case err != nil:
+		rec.Annotate(annotationReason, "internal error")
+	default:
+		rec.Annotate(annotationDecision, "forbid")
+		rec.Annotate(annotationReason, reason)
+	}
 }
 
 // streaming reports long-running requests: their response is a stream,
@@ -89,13 +191,7 @@ func auditAttributes(r *http.Request) (audit.Attributes, authnv1.UserInfo) {
 	if !ok || u.Name == "" {
 		u = User{Name: "system:anonymous", Groups: []string{"system:unauthenticated"}}
 	}
-	info := authnv1.UserInfo{Username: u.Name, UID: u.UID, Groups: u.Groups}
-	for k, v := range u.Extra {
-		if info.Extra == nil {
-			info.Extra = map[string]authnv1.ExtraValue{}
-		}
-		info.Extra[k] = v
-	}
+	info := userInfo(u)
 	a := audit.Attributes{User: u.Name, Groups: u.Groups, Path: r.URL.Path, Verb: strings.ToLower(r.Method)}
 	if ri, ok := parseResourcePath(r); ok {
 		a.ResourceRequest, a.Verb = true, ri.verb

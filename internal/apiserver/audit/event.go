@@ -135,6 +135,19 @@ func (r *Request) SetResponse(code int, status *metav1.Status, obj []byte) {
 	}
 }
 
+// Annotate sets an annotation of the event (e.g. the authorization
+// decision); later events of the request carry it too.
+func (r *Request) Annotate(key, value string) {
+	if r.ev.Annotations == nil {
+		r.ev.Annotations = map[string]string{}
+	}
+	r.ev.Annotations[key] = value
+}
+
+// Impersonate records the user the request acts as; the event's user
+// stays the authenticated one.
+func (r *Request) Impersonate(u authnv1.UserInfo) { r.ev.ImpersonatedUser = &u }
+
 // Emit writes the event for stage s unless the policy omits it.
 func (r *Request) Emit(s Stage) {
 	if r.decision.Omits(s) {

@@ -2,6 +2,7 @@ package serviceaccount
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -42,6 +43,8 @@ type Authenticator struct {
 	objects   Getter
 	clock     clock.PassiveClock
 	log       *slog.Logger
+	lastUsed  LastUsedRecorder
+	cache     *tokenCache
 }
 
 var _ apiserver.TokenAuthenticator = (*Authenticator)(nil)
@@ -58,6 +61,28 @@ func NewAuthenticator(issuer *Issuer, objects Getter, clk clock.PassiveClock, lo
 	}
 	return &Authenticator{issuer: issuer.issuer, audiences: issuer.audiences, key: issuer.public,
 		algs: []jose.SignatureAlgorithm{issuer.alg}, objects: objects, clock: clk, log: log}
+}
+
+// RecordLastUsed makes a copy of a that reports uses of legacy tokens to
+// r (upstream's last-used label); nil reports nothing.
+func (a *Authenticator) RecordLastUsed(r LastUsedRecorder) *Authenticator {
+	c := *a
+	c.lastUsed = r
+	return &c
+}
+
+// CacheFor makes a copy of a that remembers tokens whose signature it
+// verified for ttl (at most until they expire), so a token used again
+// skips parsing and signature checking. Times, audiences and the
+// account, Secret, Pod and Node are still checked on every use: deleting
+// them revokes the token at once. ttl <= 0 turns caching off.
+func (a *Authenticator) CacheFor(ttl time.Duration) *Authenticator {
+	c := *a
+	c.cache = nil
+	if ttl > 0 {
+		c.cache = newTokenCache(ttl, a.clock)
+	}
+	return &c
 }
 
 // invalidError is a token that is ours but not (or no longer) valid; its
@@ -95,28 +120,78 @@ func (a *Authenticator) AuthenticateToken(ctx context.Context, token string) (ap
 // Validate checks token and returns its user. The accepted audiences are
 // those of apiserver.AudiencesFrom(ctx), else the API audiences.
 func (a *Authenticator) Validate(ctx context.Context, token string) (apiserver.User, error) {
+	v, err := a.verify(token)
+	if err != nil {
+		return apiserver.User{}, err
+	}
+	if v.legacy != nil {
+		return a.checkLegacy(ctx, token, *v.legacy)
+	}
+	if err := a.checkClaims(ctx, v.pub, v.k); err != nil {
+		return apiserver.User{}, err
+	}
+	if err := a.checkObjects(ctx, v.k); err != nil {
+		return apiserver.User{}, err
+	}
+	return userOf(v.pub, v.k), nil
+}
+
+// verified are the claims of a token whose signature checked out; legacy
+// is set for Secret-based tokens.
+type verified struct {
+	pub    jwt.Claims
+	k      kubernetesClaim
+	legacy *legacyClaims
+}
+
+// verify parses token and checks its signature, or finds it in the cache
+// of recently verified tokens.
+func (a *Authenticator) verify(token string) (*verified, error) {
+	var key [sha256.Size]byte
+	if a.cache != nil {
+		key = cacheKey(token)
+		if v, ok := a.cache.get(key); ok {
+			return v, nil
+		}
+	}
+	v, err := a.verifySignature(token)
+	if err == nil && a.cache != nil {
+		var exp time.Time
+		if v.pub.Expiry != nil {
+			exp = v.pub.Expiry.Time()
+		}
+		a.cache.put(key, v, exp)
+	}
+	return v, err
+}
+
+func (a *Authenticator) verifySignature(token string) (*verified, error) {
 	if strings.Count(token, ".") != 2 {
-		return apiserver.User{}, errNotOurs
+		return nil, errNotOurs
 	}
 	tok, err := jwt.ParseSigned(token, a.algs)
 	if err != nil {
-		return apiserver.User{}, errNotOurs
+		return nil, errNotOurs
 	}
 	var pub jwt.Claims
-	if err := tok.UnsafeClaimsWithoutVerification(&pub); err != nil || pub.Issuer != a.issuer {
-		return apiserver.User{}, errNotOurs
+	if err := tok.UnsafeClaimsWithoutVerification(&pub); err != nil {
+		return nil, errNotOurs
 	}
-	var priv privateClaims
-	if err := tok.Claims(a.key, &pub, &priv); err != nil {
-		return apiserver.User{}, invalid("invalid signature")
+	switch pub.Issuer {
+	case LegacyIssuer:
+		var lk legacyClaims
+		if err := tok.Claims(a.key, &pub, &lk); err != nil {
+			return nil, invalid("invalid signature")
+		}
+		return &verified{pub: pub, legacy: &lk}, nil
+	case a.issuer:
+		var priv privateClaims
+		if err := tok.Claims(a.key, &pub, &priv); err != nil {
+			return nil, invalid("invalid signature")
+		}
+		return &verified{pub: pub, k: priv.Kubernetes}, nil
 	}
-	if err := a.checkClaims(ctx, pub, priv.Kubernetes); err != nil {
-		return apiserver.User{}, err
-	}
-	if err := a.checkObjects(ctx, priv.Kubernetes); err != nil {
-		return apiserver.User{}, err
-	}
-	return userOf(pub, priv.Kubernetes), nil
+	return nil, errNotOurs
 }
 
 // checkClaims checks times (with go-jose's one-minute leeway, as

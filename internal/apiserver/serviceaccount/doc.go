@@ -8,6 +8,12 @@
 // user, checking that the account and the bound object still exist with the
 // UIDs the token names.
 //
-// It must not write any object, must not keep tokens (issued tokens are
-// not stored anywhere), and reads objects only through its Getter.
+// It also signs and checks legacy, Secret-based tokens (iss
+// "kubernetes/serviceaccount"), valid while their Secret exists, holds
+// them and names the account.
+//
+// It must not write any object except the last-used label of a legacy
+// token's Secret (through the LastUsedRecorder it is given), must not keep
+// tokens (issued tokens are not stored anywhere), and reads objects only
+// through its Getter.
 package serviceaccount
