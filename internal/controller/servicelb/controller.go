@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -34,9 +33,10 @@ type Options struct {
 	// Recorder reports as upstream's "service-controller".
 	Recorder record.EventRecorder
 	// Pool, when not empty, is where ingress addresses come from: one per
-	// Service, kept while the Service is of type LoadBalancer. Empty means
-	// the addresses of the Ready nodes.
-	Pool []netip.Prefix
+	// Service, kept while the Service is of type LoadBalancer; a Service
+	// may ask for one by name (see RequestedIPs). Empty means the addresses
+	// of the Ready nodes. ParsePool reads the flag's text.
+	Pool []AddrRange
 }
 
 // Controller publishes status.loadBalancer for LoadBalancer Services.
@@ -222,14 +222,22 @@ func (c *Controller) ingress(key string, svc *corev1.Service) ([]corev1.LoadBala
 		}
 		return NodeIngress(svc, nodes), nil
 	}
-	var prefer []netip.Addr
-	if ip, err := netip.ParseAddr(svc.Spec.LoadBalancerIP); err == nil {
-		prefer = append(prefer, ip)
+	requested, err := RequestedIPs(svc)
+	if err != nil {
+		return nil, err
 	}
-	prefer = append(prefer, statusIPs(svc.Status.LoadBalancer)...)
+	fam := primaryFamily(svc)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	ip, err := c.pool.assign(key, primaryFamily(svc), prefer)
+	for _, ip := range requested {
+		if familyOf(ip) == fam {
+			if err := c.pool.request(key, ip); err != nil {
+				return nil, err
+			}
+			return ingressFor(ip), nil
+		}
+	}
+	ip, err := c.pool.assign(key, fam, statusIPs(svc.Status.LoadBalancer))
 	if err != nil {
 		return nil, err
 	}

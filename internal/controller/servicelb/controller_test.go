@@ -3,7 +3,6 @@ package servicelb
 import (
 	"context"
 	"log/slog"
-	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -29,12 +28,15 @@ func start(t *testing.T, cs kubernetes.Interface, pool ...string) (*record.FakeR
 	ctx, cancel := context.WithCancel(context.Background())
 	factory := informers.NewSharedInformerFactory(cs, 0)
 	rec := record.NewFakeRecorder(100)
-	var pfx []netip.Prefix
-	for _, p := range pool {
-		pfx = append(pfx, netip.MustParsePrefix(p))
+	var ranges []AddrRange
+	if len(pool) > 0 {
+		var err error
+		if ranges, err = ParsePool(strings.Join(pool, ",")); err != nil {
+			t.Fatal(err)
+		}
 	}
 	c, err := New(Options{Log: slog.New(slog.DiscardHandler), Client: cs, Services: factory.Core().V1().Services(),
-		Nodes: factory.Core().V1().Nodes(), Recorder: rec, Pool: pfx})
+		Nodes: factory.Core().V1().Nodes(), Recorder: rec, Pool: ranges})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,4 +189,38 @@ func TestPoolModeOneStableAddressPerService(t *testing.T) {
 	waitIngress(t, cs, "four", "192.0.2.3")
 	waitIngress(t, cs, "two", "192.0.2.2")
 	waitIngress(t, cs, "three", "192.0.2.1")
+}
+
+func TestPoolModeRequestsAndClasses(t *testing.T) {
+	srv := apiservertest.Start(t, nil)
+	cs := srv.Clientset(t, false)
+	rec, _ := start(t, cs, "192.0.2.10-192.0.2.12")
+	ctx := context.Background()
+	request := func(name, ip string) {
+		t.Helper()
+		svc, err := cs.CoreV1().Services("default").Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc.Annotations = map[string]string{LoadBalancerIPsAnnotation: ip}
+		if _, err := cs.CoreV1().Services("default").Update(ctx, svc, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	createLB(t, cs, "other", ptr.To("example.com/other"))
+	createLB(t, cs, "ours", ptr.To(LoadBalancerClass))
+	waitIngress(t, cs, "ours", "192.0.2.10")
+	createLB(t, cs, "asks", nil)
+	waitIngress(t, cs, "asks", "192.0.2.11")
+	request("asks", "192.0.2.12")
+	waitIngress(t, cs, "asks", "192.0.2.12")
+	drainEvents(rec)
+	request("ours", "192.0.2.12") // taken: ours keeps what it has
+	if err := wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
+		return strings.Contains(drainEvents(rec), "Warning SyncLoadBalancerFailed Error syncing load balancer: requested address 192.0.2.12 is already in use by service default/asks"), nil
+	}); err != nil {
+		t.Fatalf("no SyncLoadBalancerFailed event for a taken address: %v", err)
+	}
+	waitIngress(t, cs, "ours", "192.0.2.10")
+	waitIngress(t, cs, "other") // another implementation's: never touched
 }

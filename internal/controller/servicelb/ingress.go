@@ -1,8 +1,10 @@
 package servicelb
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -11,10 +13,61 @@ import (
 // as upstream's service controller honours it.
 const ExcludeLabel = "node.kubernetes.io/exclude-from-external-load-balancers"
 
+// LoadBalancerClass is this implementation's spec.loadBalancerClass. A
+// Service that names it, or names no class, is served here; one naming any
+// other class belongs to another implementation and is left alone.
+const LoadBalancerClass = "capstan.io/servicelb"
+
+// Annotations a Service may use to ask for its load-balancer addresses, a
+// comma-separated list with at most one address per IP family: Capstan's
+// own, and MetalLB's, which charts commonly set. They take precedence over
+// the deprecated spec.loadBalancerIP.
+const (
+	LoadBalancerIPsAnnotation        = "capstan.io/loadBalancerIPs"
+	MetalLBLoadBalancerIPsAnnotation = "metallb.io/loadBalancerIPs"
+)
+
 // wantsLoadBalancer reports whether this controller serves svc: type
 // LoadBalancer and no loadBalancerClass naming another implementation.
 func wantsLoadBalancer(svc *corev1.Service) bool {
-	return svc.Spec.Type == corev1.ServiceTypeLoadBalancer && svc.Spec.LoadBalancerClass == nil
+	if svc.Spec.Type != corev1.ServiceTypeLoadBalancer {
+		return false
+	}
+	return svc.Spec.LoadBalancerClass == nil || *svc.Spec.LoadBalancerClass == LoadBalancerClass
+}
+
+// RequestedIPs returns the addresses svc asks for: from the first of the
+// annotations above that is set, else spec.loadBalancerIP; none when
+// neither is. Malformed text, or two addresses of one family, is an error
+// the user sees in an event.
+func RequestedIPs(svc *corev1.Service) ([]netip.Addr, error) {
+	for _, name := range [...]string{LoadBalancerIPsAnnotation, MetalLBLoadBalancerIPsAnnotation} {
+		text, ok := svc.Annotations[name]
+		if !ok {
+			continue
+		}
+		var out []netip.Addr
+		for _, f := range strings.Split(text, ",") {
+			ip, err := netip.ParseAddr(strings.TrimSpace(f))
+			if err != nil {
+				return nil, fmt.Errorf("annotation %s: %w", name, err)
+			}
+			ip = ip.Unmap()
+			if slices.ContainsFunc(out, func(o netip.Addr) bool { return familyOf(o) == familyOf(ip) }) {
+				return nil, fmt.Errorf("annotation %s: more than one %s address", name, familyOf(ip))
+			}
+			out = append(out, ip)
+		}
+		return out, nil
+	}
+	if svc.Spec.LoadBalancerIP == "" {
+		return nil, nil
+	}
+	ip, err := netip.ParseAddr(svc.Spec.LoadBalancerIP)
+	if err != nil {
+		return nil, fmt.Errorf("spec.loadBalancerIP: %w", err)
+	}
+	return []netip.Addr{ip.Unmap()}, nil
 }
 
 // families returns the IP families svc accepts; nil accepts both.

@@ -3,6 +3,7 @@ package servicelb
 import (
 	"net/netip"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -129,11 +130,11 @@ func TestPoolAssign(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var pfx []netip.Prefix
-			for _, s := range tt.pool {
-				pfx = append(pfx, netip.MustParsePrefix(s))
+			ranges, err := ParsePool(strings.Join(tt.pool, ","))
+			if err != nil {
+				t.Fatal(err)
 			}
-			p, err := newPool(pfx)
+			p, err := newPool(ranges)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -165,9 +166,16 @@ func TestPoolAssign(t *testing.T) {
 }
 
 func TestNewPoolRejectsEmptyAndInvalid(t *testing.T) {
-	for _, pfx := range [][]netip.Prefix{nil, {netip.Prefix{}}} {
-		if _, err := newPool(pfx); err == nil {
-			t.Errorf("newPool(%v) accepted", pfx)
+	a := netip.MustParseAddr
+	for _, ranges := range [][]AddrRange{
+		nil,
+		{{}},
+		{{First: a("192.0.2.9"), Last: a("192.0.2.1")}},
+		{{First: a("192.0.2.1"), Last: a("2001:db8::1")}},
+		{{First: a("192.0.2.1"), Last: a("192.0.2.9")}, {First: a("192.0.2.9"), Last: a("192.0.2.12")}},
+	} {
+		if _, err := newPool(ranges); err == nil {
+			t.Errorf("newPool(%v) accepted", ranges)
 		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -11,44 +13,130 @@ import (
 // errPoolExhausted: no free address of the wanted family is left.
 var errPoolExhausted = errors.New("no free address in the load-balancer pool")
 
-// pool hands out one address per Service (by namespace/name key) from a set
-// of prefixes. A key keeps its address until released. Not safe for
-// concurrent use: the controller serialises calls.
-type pool struct {
-	prefixes []netip.Prefix
-	holder   map[netip.Addr]string // address → key
-	byKey    map[string]netip.Addr
+// AddrRange is an inclusive range of addresses of one family.
+type AddrRange struct{ First, Last netip.Addr }
+
+func (r AddrRange) String() string {
+	if r.First == r.Last {
+		return r.First.String()
+	}
+	return r.First.String() + "-" + r.Last.String()
 }
 
-// newPool checks the prefixes (valid, at least one) and returns an empty
-// pool over them.
-func newPool(prefixes []netip.Prefix) (*pool, error) {
-	if len(prefixes) == 0 {
-		return nil, errors.New("load-balancer pool: no prefixes")
-	}
-	var ps []netip.Prefix
-	for _, p := range prefixes {
-		if !p.IsValid() {
-			return nil, fmt.Errorf("load-balancer pool: invalid prefix %v", p)
-		}
-		ps = append(ps, p.Masked())
-	}
-	return &pool{prefixes: ps, holder: map[netip.Addr]string{}, byKey: map[string]netip.Addr{}}, nil
+func (r AddrRange) contains(ip netip.Addr) bool {
+	return ip.BitLen() == r.First.BitLen() && r.First.Compare(ip) <= 0 && ip.Compare(r.Last) <= 0
 }
 
-// usable reports whether ip may be handed out: inside a prefix and, for
-// IPv4 prefixes of /30 and wider, not the network or broadcast address.
-func (p *pool) usable(ip netip.Addr) bool {
-	for _, pfx := range p.prefixes {
-		if !pfx.Contains(ip) {
+// PrefixRange is the range of addresses of p a pool hands out: all of them,
+// except the network and broadcast addresses of an IPv4 prefix of /30 or
+// wider.
+func PrefixRange(p netip.Prefix) AddrRange {
+	p = p.Masked()
+	r := AddrRange{First: p.Addr(), Last: lastAddr(p)}
+	if r.First.Is4() && p.Bits() < 31 {
+		r.First, r.Last = r.First.Next(), r.Last.Prev()
+	}
+	return r
+}
+
+// ParsePool reads a pool as the --service-lb-pool flag writes it: entries
+// separated by commas, each a range "FIRST-LAST" (both addresses of one
+// family, FIRST ≤ LAST), a CIDR (see PrefixRange) or one address. The
+// ranges must not overlap.
+func ParsePool(text string) ([]AddrRange, error) {
+	var out []AddrRange
+	for _, entry := range strings.Split(text, ",") {
+		entry = strings.TrimSpace(entry)
+		if entry == "" {
 			continue
 		}
-		if ip.Is4() && pfx.Bits() < 31 {
-			return ip != pfx.Addr() && ip != lastAddr(pfx)
+		r, err := parseRange(entry)
+		if err != nil {
+			return nil, fmt.Errorf("load-balancer pool entry %q: %w", entry, err)
 		}
-		return true
+		out = append(out, r)
 	}
-	return false
+	if err := checkRanges(out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func parseRange(entry string) (AddrRange, error) {
+	if first, last, ok := strings.Cut(entry, "-"); ok {
+		a, err := netip.ParseAddr(strings.TrimSpace(first))
+		if err != nil {
+			return AddrRange{}, err
+		}
+		b, err := netip.ParseAddr(strings.TrimSpace(last))
+		if err != nil {
+			return AddrRange{}, err
+		}
+		return AddrRange{First: a.Unmap(), Last: b.Unmap()}, nil
+	}
+	if strings.Contains(entry, "/") {
+		p, err := netip.ParsePrefix(entry)
+		if err != nil {
+			return AddrRange{}, err
+		}
+		if p.Addr().Is4In6() {
+			return AddrRange{}, errors.New("IPv4-mapped IPv6 prefixes are not supported; write the IPv4 prefix")
+		}
+		return PrefixRange(p), nil
+	}
+	a, err := netip.ParseAddr(entry)
+	if err != nil {
+		return AddrRange{}, err
+	}
+	return AddrRange{First: a.Unmap(), Last: a.Unmap()}, nil
+}
+
+// checkRanges rejects an empty pool, malformed ranges and overlaps.
+func checkRanges(ranges []AddrRange) error {
+	if len(ranges) == 0 {
+		return errors.New("load-balancer pool: no addresses")
+	}
+	for _, r := range ranges {
+		switch {
+		case !r.First.IsValid() || !r.Last.IsValid() || r.First.Zone() != "" || r.Last.Zone() != "":
+			return fmt.Errorf("load-balancer pool: invalid range %v", r)
+		case r.First.BitLen() != r.Last.BitLen():
+			return fmt.Errorf("load-balancer pool: range %v mixes IPv4 and IPv6", r)
+		case r.First.Compare(r.Last) > 0:
+			return fmt.Errorf("load-balancer pool: range %v is empty (first address after last)", r)
+		}
+	}
+	sorted := slices.Clone(ranges)
+	slices.SortFunc(sorted, func(a, b AddrRange) int { return a.First.Compare(b.First) })
+	for i := 1; i < len(sorted); i++ {
+		if sorted[i-1].contains(sorted[i].First) {
+			return fmt.Errorf("load-balancer pool: ranges %v and %v overlap", sorted[i-1], sorted[i])
+		}
+	}
+	return nil
+}
+
+// pool hands out one address per Service (by namespace/name key) from a set
+// of ranges. A key keeps its address until released. Not safe for
+// concurrent use: the controller serialises calls.
+type pool struct {
+	ranges []AddrRange
+	holder map[netip.Addr]string // address → key
+	byKey  map[string]netip.Addr
+}
+
+// newPool checks the ranges (see ParsePool) and returns an empty pool over
+// them.
+func newPool(ranges []AddrRange) (*pool, error) {
+	if err := checkRanges(ranges); err != nil {
+		return nil, err
+	}
+	return &pool{ranges: slices.Clone(ranges), holder: map[netip.Addr]string{}, byKey: map[string]netip.Addr{}}, nil
+}
+
+// usable reports whether ip may be handed out: inside a range.
+func (p *pool) usable(ip netip.Addr) bool {
+	return slices.ContainsFunc(p.ranges, func(r AddrRange) bool { return r.contains(ip) })
 }
 
 // lastAddr is the highest address of pfx.
@@ -76,9 +164,23 @@ func (p *pool) claim(key string, ip netip.Addr) bool {
 	return true
 }
 
+// request gives key the address the Service asked for by name, or says why
+// not: outside the pool, or held by another Service. A "no" leaves what key
+// held untouched.
+func (p *pool) request(key string, ip netip.Addr) error {
+	if !p.usable(ip) {
+		return fmt.Errorf("requested address %s is not in the load-balancer pool", ip)
+	}
+	if h, taken := p.holder[ip]; taken && h != key {
+		return fmt.Errorf("requested address %s is already in use by service %s", ip, h)
+	}
+	p.claim(key, ip)
+	return nil
+}
+
 // assign returns key's address of family fam: the one it holds, else the
-// first of prefer it can claim (its current status, spec.loadBalancerIP),
-// else the lowest free address. errPoolExhausted when none is left.
+// first of prefer it can claim (its current status), else the lowest free
+// address. errPoolExhausted when none is left.
 func (p *pool) assign(key string, fam corev1.IPFamily, prefer []netip.Addr) (netip.Addr, error) {
 	if ip, ok := p.byKey[key]; ok && familyOf(ip) == fam {
 		return ip, nil
@@ -88,16 +190,13 @@ func (p *pool) assign(key string, fam corev1.IPFamily, prefer []netip.Addr) (net
 			return ip, nil
 		}
 	}
-	for _, pfx := range p.prefixes {
-		if familyOf(pfx.Addr()) != fam {
+	for _, r := range p.ranges {
+		if familyOf(r.First) != fam {
 			continue
 		}
-		for ip := pfx.Addr(); pfx.Contains(ip); ip = ip.Next() {
+		for ip := r.First; ip.IsValid() && ip.Compare(r.Last) <= 0; ip = ip.Next() {
 			if _, taken := p.holder[ip]; !taken && p.claim(key, ip) {
 				return ip, nil
-			}
-			if !ip.Next().IsValid() {
-				break
 			}
 		}
 	}
