@@ -71,6 +71,7 @@ func newServerCommand() *cobra.Command {
 	f.StringSliceVar(&cfg.EtcdServers, "etcd-servers", nil, "external etcd endpoints (comma separated); empty runs embedded etcd")
 	f.StringVar(&cfg.ServiceCIDR, "service-cidr", "10.43.0.0/16", "range ClusterIPs are allocated from")
 	f.StringVar(&cfg.ClusterCIDR, "cluster-cidr", "10.42.0.0/16", "pod network; every node gets a /24 of it")
+	f.StringVar(&cfg.ServiceCIDR, "service-cluster-ip-range", "10.43.0.0/16", "upstream's name of --service-cidr; both take one CIDR or an IPv4,IPv6 pair (first is primary), as does --cluster-cidr")
 	f.BoolVar(&cfg.DisableAgent, "disable-agent", false, "do not run the node agent on this machine")
 	f.Int64Var(&cfg.DefaultNotReadyTolerationSeconds, "default-not-ready-toleration-seconds", 300, "tolerationSeconds of the not-ready:NoExecute toleration added to pods without one")
 	f.Int64Var(&cfg.DefaultUnreachableTolerationSeconds, "default-unreachable-toleration-seconds", 300, "tolerationSeconds of the unreachable:NoExecute toleration added to pods without one")
@@ -80,6 +81,7 @@ func newServerCommand() *cobra.Command {
 	nodeFlags(f, &cfg.Agent)
 	authFlags(f, &cfg.Auth)
 	encAuditFlags(f, &cfg.EncAudit)
+	serviceLBFlags(f, &cfg.ServiceLB)
 	f.BoolVarP(&verbose, "verbose", "v", false, "log debug messages")
 	return cmd
 }

@@ -259,7 +259,7 @@ func writeNetworkConfig(ctx context.Context, client kubernetes.Interface, cfg Co
 		if err != nil {
 			return false, nil
 		}
-		cidr = n.Spec.PodCIDR
+		cidr = containerd.PodCIDRList(n.Spec.PodCIDR, n.Spec.PodCIDRs)
 		return cidr != "", nil
 	})
 	if err != nil {

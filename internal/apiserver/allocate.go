@@ -2,11 +2,9 @@ package apiserver
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
@@ -55,29 +53,7 @@ func (s *Server) admitUpdate(rq *request, next, cur runtime.Object) error {
 // each in the store. old is the stored Service on update (nil on create).
 func (s *Server) allocateService(ctx context.Context, svc, old *corev1.Service) error {
 	owner := allocationOwner(svc)
-	var errs field.ErrorList
-	needsIP := svc.Spec.Type != corev1.ServiceTypeExternalName && svc.Spec.ClusterIP != corev1.ClusterIPNone
-	switch {
-	case old != nil && old.Spec.ClusterIP != "" && old.Spec.ClusterIP == svc.Spec.ClusterIP:
-	case needsIP:
-		ip, err := s.allocateIP(ctx, svc.Spec.ClusterIP, owner)
-		if err != nil {
-			errs = append(errs, field.Invalid(field.NewPath("spec", "clusterIPs").Index(0), svc.Spec.ClusterIP, err.Error()))
-			break
-		}
-		svc.Spec.ClusterIP, svc.Spec.ClusterIPs = ip, []string{ip}
-	case svc.Spec.ClusterIP == corev1.ClusterIPNone:
-		svc.Spec.ClusterIPs = []string{corev1.ClusterIPNone}
-	}
-	if svc.Spec.Type != corev1.ServiceTypeExternalName {
-		single := corev1.IPFamilyPolicySingleStack
-		if svc.Spec.IPFamilyPolicy == nil {
-			svc.Spec.IPFamilyPolicy = &single
-		}
-		if len(svc.Spec.IPFamilies) == 0 {
-			svc.Spec.IPFamilies = []corev1.IPFamily{corev1.IPv4Protocol}
-		}
-	}
+	errs := s.allocateClusterIPs(ctx, svc, old, owner)
 	if svc.Spec.Type == corev1.ServiceTypeNodePort || svc.Spec.Type == corev1.ServiceTypeLoadBalancer {
 		noAlloc := svc.Spec.Type == corev1.ServiceTypeLoadBalancer && svc.Spec.AllocateLoadBalancerNodePorts != nil &&
 			!*svc.Spec.AllocateLoadBalancerNodePorts
@@ -98,53 +74,6 @@ func (s *Server) allocateService(ctx context.Context, svc, old *corev1.Service) 
 		return apierrors.NewInvalid(corev1.SchemeGroupVersion.WithKind("Service").GroupKind(), svc.Name, errs)
 	}
 	return nil
-}
-
-// allocateIP reserves want (if set) or a free address of the service CIDR.
-func (s *Server) allocateIP(ctx context.Context, want, owner string) (string, error) {
-	cidr := s.cfg.ServiceCIDR
-	if want != "" {
-		ip := net.ParseIP(want)
-		if ip == nil || !cidr.Contains(ip) {
-			return "", fmt.Errorf("failed to allocate IP %s: the provided IP (%s) is not in the valid range. The range of valid IPs is %s", want, want, cidr)
-		}
-		if err := s.store.Reserve(ctx, clusterIPKeyPrefix+want, owner); err != nil {
-			if errors.Is(err, storage.ErrExists) {
-				return "", fmt.Errorf("failed to allocate IP %s: provided IP is already allocated", want)
-			}
-			return "", err
-		}
-		return want, nil
-	}
-	base := binary.BigEndian.Uint32(cidr.IP.To4())
-	ones, bits := cidr.Mask.Size()
-	size := uint32(1) << (bits - ones)
-	if size < 4 {
-		return "", fmt.Errorf("service CIDR %s is too small", cidr)
-	}
-	// Random picks first (skipping the network and broadcast addresses and
-	// the low 16 reserved for well-known services), then a full scan.
-	try := func(off uint32) (string, bool, error) {
-		ip := make(net.IP, 4)
-		binary.BigEndian.PutUint32(ip, base+off)
-		err := s.store.Reserve(ctx, clusterIPKeyPrefix+ip.String(), owner)
-		if errors.Is(err, storage.ErrExists) {
-			return "", false, nil
-		}
-		return ip.String(), err == nil, err
-	}
-	low := min(uint32(16), size/2)
-	for range 32 {
-		if ip, ok, err := try(low + rand.Uint32N(size-low-1)); ok || err != nil {
-			return ip, err
-		}
-	}
-	for off := uint32(1); off < size-1; off++ {
-		if ip, ok, err := try(off); ok || err != nil {
-			return ip, err
-		}
-	}
-	return "", fmt.Errorf("failed to allocate a serviceIP: range is full")
 }
 
 // allocateNodePort reserves want (if non-zero) or a free port in range.

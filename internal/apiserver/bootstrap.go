@@ -67,11 +67,11 @@ func (s *Server) bootstrap(ctx context.Context) error {
 
 // kubernetesServiceIP is the first address of the service CIDR.
 func (s *Server) kubernetesServiceIP() net.IP {
-	ip := s.cfg.ServiceCIDR.IP.To4()
-	out := make(net.IP, 4)
-	copy(out, ip)
-	out[3]++
-	return out
+	prefix, err := toPrefix(s.cfg.ServiceCIDR)
+	if err != nil {
+		return nil
+	}
+	return net.IP(addrAdd(prefix.Addr(), 1).AsSlice())
 }
 
 func (s *Server) ensureKubernetesService(ctx context.Context) error {

@@ -32,6 +32,9 @@ type Config struct {
 	Gatherer   prometheus.Gatherer
 	// ServiceCIDR is where ClusterIPs come from (default 10.43.0.0/16).
 	ServiceCIDR *net.IPNet
+	// SecondaryServiceCIDR, of the other IP family, makes Services
+	// dual-stack capable (nil: single-stack).
+	SecondaryServiceCIDR *net.IPNet
 	// NodePortMin and NodePortMax bound NodePort allocation (30000–32767).
 	NodePortMin, NodePortMax int
 	// MaxReadInFlight and MaxMutatingInFlight bound concurrent requests

@@ -39,9 +39,9 @@ type Options struct {
 // until ctx ends; then it removes its table (routes stay: a restarted agent
 // finds them in place and pods keep talking meanwhile).
 func Run(ctx context.Context, o Options) error {
-	_, cluster, err := net.ParseCIDR(o.ClusterCIDR)
+	clusters, err := parseClusterCIDRs(o.ClusterCIDR)
 	if err != nil {
-		return fmt.Errorf("cluster CIDR %q: %w", o.ClusterCIDR, err)
+		return err
 	}
 	if o.Table == "" {
 		o.Table = "capstan-network"
@@ -60,20 +60,14 @@ func Run(ctx context.Context, o Options) error {
 	default:
 		return fmt.Errorf("unknown pod network mode %q (want %s or %s)", o.Mode, ModeHostGW, ModeVXLAN)
 	}
-	nft, err := knftables.New(knftables.IPv4Family, o.Table)
+	masq, err := newMasquerader(o.Table, clusters)
 	if err != nil {
-		return fmt.Errorf("nftables: %w", err)
-	}
-	if err := applyMasquerade(ctx, nft, cluster); err != nil {
 		return err
 	}
-	defer func() {
-		tx := nft.NewTransaction()
-		tx.Delete(&knftables.Table{})
-		if err := nft.Run(context.WithoutCancel(ctx), tx); err != nil && !knftables.IsNotFound(err) {
-			o.Log.Warn("remove network table", "err", err)
-		}
-	}()
+	if err := masq.apply(ctx); err != nil {
+		return err
+	}
+	defer masq.remove(context.WithoutCancel(ctx), o.Log.Warn)
 	factory := informers.NewSharedInformerFactory(o.Client, 0)
 	nodes := factory.Core().V1().Nodes()
 	changed := make(chan struct{}, 1)
@@ -131,12 +125,12 @@ func (o Options) sync(nodes []*corev1.Node) error {
 	if err := syncNeighbors(link, peers); err != nil {
 		return err
 	}
-	return syncRoutes(vxlanRoutes(peers, link))
+	return syncRoutes(append(vxlanRoutes(peers, link), ipv6Routes(desiredRoutes(nodes, o.NodeName))...))
 }
 
 // syncRoutes makes our routes in the main table equal to want.
 func syncRoutes(want []route) error {
-	current, err := netlink.RouteListFiltered(netlink.FAMILY_V4, &netlink.Route{Protocol: routeProtocol, Table: unix.RT_TABLE_MAIN},
+	current, err := netlink.RouteListFiltered(netlink.FAMILY_ALL, &netlink.Route{Protocol: routeProtocol, Table: unix.RT_TABLE_MAIN},
 		netlink.RT_FILTER_PROTOCOL|netlink.RT_FILTER_TABLE)
 	if err != nil {
 		return fmt.Errorf("list routes: %w", err)
@@ -175,7 +169,7 @@ func applyMasquerade(ctx context.Context, nft knftables.Interface, cluster *net.
 	tx.Add(chain)
 	tx.Flush(chain)
 	tx.Add(&knftables.Rule{Chain: "postrouting", Rule: knftables.Concat(
-		"ip saddr", cluster.String(), "ip daddr !=", cluster.String(), "masquerade fully-random")})
+		addrMatch(cluster), "saddr", cluster.String(), addrMatch(cluster), "daddr !=", cluster.String(), "masquerade fully-random")})
 	if err := nft.Run(ctx, tx); err != nil {
 		return fmt.Errorf("program masquerade: %w", err)
 	}

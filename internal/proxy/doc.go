@@ -15,6 +15,11 @@
 //
 // It must not touch tables other than its own, must not read etcd or import
 // the API server's storage (it is a client of the API like any other), and
-// must not keep package-level state. IPv6 is not handled yet: IPv6 service
-// IPs and IPv6 EndpointSlices are ignored.
+// must not keep package-level state.
+//
+// Dual-stack: when the pod network has an IPv6 CIDR, the same ruleset is
+// generated a second time over the IPv6 cluster IPs, external IPs, node IPs
+// and IPv6 EndpointSlices (Config.IPv6) into an ip6 table of the same name,
+// synced in the same loop. That table is programmed through the nft binary
+// (knftables): the netlink rule compiler speaks IPv4 only.
 package proxy

@@ -1,8 +1,9 @@
 package proxy
 
 import (
-	"encoding/binary"
 	"net"
+	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -19,7 +20,7 @@ type endpoint struct {
 	Serving     bool
 	Terminating bool
 
-	order uint32 // the address as a number, for sorting
+	order netip.Addr // the address, for sorting
 }
 
 // key is the endpoint's "ip:port", unique within a service port.
@@ -47,11 +48,19 @@ func (s endpointSet) Any() bool { return len(s.Cluster) > 0 }
 // port matches a service port by name and protocol. Duplicates (the same
 // address in two slices during a transition) are merged, keeping the first.
 // The result is sorted by address and port.
-func portEndpoints(slices []*discoveryv1.EndpointSlice, sp corev1.ServicePort) []endpoint {
-	seen := make(map[string]bool)
-	var out []endpoint
-	for _, slice := range slices {
-		if slice.AddressType != discoveryv1.AddressTypeIPv4 {
+func portEndpoints(ss []*discoveryv1.EndpointSlice, sp corev1.ServicePort) []endpoint {
+	return familyPortEndpoints(ss, sp, Config{}.family())
+}
+
+// familyPortEndpoints is portEndpoints for the slices of family fam.
+func familyPortEndpoints(ss []*discoveryv1.EndpointSlice, sp corev1.ServicePort, fam family) []endpoint {
+	n := 0
+	for _, slice := range ss {
+		n += len(slice.Endpoints)
+	}
+	out := make([]endpoint, 0, n)
+	for _, slice := range ss {
+		if slice.AddressType != fam.sliceType {
 			continue
 		}
 		port, ok := slicePort(slice, sp)
@@ -59,21 +68,20 @@ func portEndpoints(slices []*discoveryv1.EndpointSlice, sp corev1.ServicePort) [
 			continue
 		}
 		for _, ep := range slice.Endpoints {
-			e, ok := toEndpoint(ep, port)
-			if !ok || seen[e.key()] {
-				continue
+			if e, ok := toEndpoint(ep, port, fam); ok {
+				out = append(out, e)
 			}
-			seen[e.key()] = true
-			out = append(out, e)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].order != out[j].order {
-			return out[i].order < out[j].order
+	// A stable sort keeps duplicates in slice order, so compacting keeps
+	// the first; no map, no key strings.
+	sort.SliceStable(out, func(i, j int) bool {
+		if c := out[i].order.Compare(out[j].order); c != 0 {
+			return c < 0
 		}
 		return out[i].Port < out[j].Port
 	})
-	return out
+	return slices.CompactFunc(out, func(a, b endpoint) bool { return a.order == b.order && a.Port == b.Port })
 }
 
 // slicePort finds the port of slice that serves sp.
@@ -96,15 +104,15 @@ func slicePort(slice *discoveryv1.EndpointSlice, sp corev1.ServicePort) (int32, 
 
 // toEndpoint reads one slice endpoint. Unset conditions take upstream's
 // meanings: ready and serving default to true, terminating to false.
-func toEndpoint(ep discoveryv1.Endpoint, port int32) (endpoint, bool) {
+func toEndpoint(ep discoveryv1.Endpoint, port int32, fam family) (endpoint, bool) {
 	if len(ep.Addresses) == 0 {
 		return endpoint{}, false
 	}
-	ip := net.ParseIP(ep.Addresses[0]).To4()
-	if ip == nil {
+	text, addr, ok := fam.parseAddr(ep.Addresses[0])
+	if !ok {
 		return endpoint{}, false
 	}
-	e := endpoint{IP: ip.String(), Port: port, Ready: true, Serving: true, order: binary.BigEndian.Uint32(ip)}
+	e := endpoint{IP: text, Port: port, Ready: true, Serving: true, order: addr}
 	if ep.NodeName != nil {
 		e.NodeName = *ep.NodeName
 	}
@@ -137,17 +145,20 @@ func categorize(eps []endpoint, nodeName string) endpointSet {
 // usable returns the ready endpoints, or if there are none the endpoints that
 // are serving while terminating.
 func usable(eps []endpoint) []endpoint {
-	var ready, terminating []endpoint
+	ready := 0
 	for _, e := range eps {
-		switch {
-		case e.Ready:
-			ready = append(ready, e)
-		case e.Serving && e.Terminating:
-			terminating = append(terminating, e)
+		if e.Ready {
+			ready++
 		}
 	}
-	if len(ready) > 0 {
-		return ready
+	if ready == len(eps) {
+		return eps // the common case: nothing to filter, nothing to copy
 	}
-	return terminating
+	var out []endpoint
+	for _, e := range eps {
+		if (ready > 0 && e.Ready) || (ready == 0 && e.Serving && e.Terminating) {
+			out = append(out, e)
+		}
+	}
+	return out
 }

@@ -402,6 +402,11 @@ func TestAffinityAndNodePortInNetns(t *testing.T) {
 				return err
 			}
 		}
+		// The slices arrive one by one: a VIP answers as soon as its
+		// first is synced, and the spread service needs both.
+		if !strings.Contains(listTable(t, nsName, table), "1 : 10.99.0.2 . 8082") {
+			return errors.New("spread service has one endpoint so far")
+		}
 		return nil
 	})
 

@@ -45,13 +45,9 @@ func newEncoder(table string) *encoder {
 
 // add appends one nf_tables message with the given attributes.
 func (e *encoder) add(msgType uint16, flags netlink.HeaderFlags, attrs []netlink.Attribute) {
-	data, err := netlink.MarshalAttributes(attrs)
-	if err != nil && e.err == nil {
-		e.err = fmt.Errorf("marshal nftables message %d: %w", msgType, err)
-	}
 	e.msgs = append(e.msgs, netlink.Message{
 		Header: netlink.Header{Type: nftType(msgType), Flags: netlink.Request | flags},
-		Data:   append(nfgenHeader(unix.NFPROTO_IPV4, 0), data...),
+		Data:   e.appendAttributes(nfgenHeader(unix.NFPROTO_IPV4, 0), attrs, msgType),
 	})
 }
 
@@ -286,9 +282,14 @@ func (e *encoder) elements(msg uint16, flags netlink.HeaderFlags, name string, i
 	if err != nil {
 		return err
 	}
-	attrs := []netlink.Attribute{strAttr(unix.NFTA_SET_ELEM_LIST_TABLE, e.table), strAttr(unix.NFTA_SET_ELEM_LIST_SET, name)}
+	attrs := []netlink.Attribute{strAttr(unix.NFTA_SET_ELEM_LIST_TABLE, e.table)}
 	if id != 0 {
+		// By id alone: given a name, the kernel would first compare it
+		// with every set of the table (an anonymous set's name is only a
+		// template), for each map of the batch.
 		attrs = append(attrs, u32Attr(unix.NFTA_SET_ELEM_LIST_SET_ID, id))
+	} else {
+		attrs = append(attrs, strAttr(unix.NFTA_SET_ELEM_LIST_SET, name))
 	}
 	e.add(msg, flags, append(attrs, l))
 	return nil

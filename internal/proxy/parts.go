@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -95,13 +96,24 @@ func (p *part) idx() *partIndex {
 // claims returns the part's elements, the first one per key, in order.
 func (p *part) claims() []claim {
 	p.claimOnce.Do(func() {
-		seen := make(map[elementKey]bool, len(p.elements))
+		p.claimList = make([]claim, 0, len(p.elements))
+		// A Service's part has a dozen elements or so: a linear search
+		// costs less than a map.
+		var seen map[elementKey]bool
+		if len(p.elements) > 32 {
+			seen = make(map[elementKey]bool, len(p.elements))
+		}
 		for _, e := range p.elements {
 			k := keyOf(e)
-			if !seen[k] {
+			if seen != nil {
+				if seen[k] {
+					continue
+				}
 				seen[k] = true
-				p.claimList = append(p.claimList, claim{key: k, value: strings.Join(e.Value, " . "), el: e})
+			} else if slices.ContainsFunc(p.claimList, func(c claim) bool { return c.key == k }) {
+				continue
 			}
+			p.claimList = append(p.claimList, claim{key: k, value: strings.Join(e.Value, " . "), el: e})
 		}
 	})
 	return p.claimList
@@ -164,7 +176,7 @@ func (g *generator) service(svc *corev1.Service, slices []*discoveryv1.EndpointS
 	if !proxied(svc) {
 		return p
 	}
-	clusterIP := serviceIPv4(svc)
+	clusterIP := g.cfg.family().serviceIP(svc)
 	if clusterIP == "" {
 		return p
 	}
@@ -195,6 +207,19 @@ func (r *Rules) flat() *Rules {
 	}
 	r.flattened = true
 	r.AffinitySets = map[string]bool{}
+	var nChains, nSets, nMaps, nRules, nClaims int
+	for _, p := range r.parts {
+		nChains += len(p.chains)
+		nSets += len(p.sets)
+		nMaps += len(p.maps)
+		nRules += len(p.rules)
+		nClaims += len(p.claims())
+	}
+	r.Chains = make([]*knftables.Chain, 0, nChains)
+	r.Sets = make([]*knftables.Set, 0, nSets)
+	r.Maps = make([]*knftables.Map, 0, nMaps)
+	r.Rules = make([]*knftables.Rule, 0, nRules)
+	r.Elements = make([]*knftables.Element, 0, nClaims)
 	for _, p := range r.parts {
 		r.Chains = append(r.Chains, p.chains...)
 		r.Sets = append(r.Sets, p.sets...)
@@ -207,7 +232,7 @@ func (r *Rules) flat() *Rules {
 	// Two parts may claim one key (two Services with the same external IP
 	// and port; one pod behind two Services): one transaction cannot give a
 	// key two values, and the first part, in namespace/name order, wins.
-	seen := map[elementKey]bool{}
+	seen := make(map[elementKey]bool, nClaims)
 	for _, p := range r.parts {
 		for _, c := range p.claims() {
 			if !seen[c.key] {

@@ -44,6 +44,11 @@ type Options struct {
 	// knftables.NewFake); nil means nf_tables netlink messages sent
 	// directly, for family ip and Table.
 	NFT knftables.Interface
+	// NFT6 overrides how the ip6 table of a dual-stack pod network (an
+	// IPv6 member in ClusterCIDR) is programmed; nil means the nft command
+	// for family ip6 and Table. Without an IPv6 pod network there is no
+	// ip6 table.
+	NFT6 knftables.Interface
 	// Clock overrides the clock of the sync loop; nil means the real clock.
 	Clock clock.Clock
 }
@@ -98,12 +103,19 @@ func Run(ctx context.Context, opts Options) error {
 			if err != nil {
 				return fmt.Errorf("list endpointslices: %w", err)
 			}
-			return p.syncer.sync(ctx, p.gen.rules(svcs, slices))
+			err = p.syncer.sync(ctx, p.gen.rules(svcs, slices))
+			if p.v6 == nil {
+				return err
+			}
+			return errors.Join(err, p.v6.sync(ctx, svcs, slices))
 		})
 	}
 	cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	err = p.tables.deleteTable(cleanup)
+	if p.v6 != nil {
+		err = errors.Join(err, p.v6.tables.deleteTable(cleanup))
+	}
 	if nl, ok := p.tables.(*netlinkTables); ok {
 		if cerr := nl.close(); cerr != nil && err == nil {
 			err = fmt.Errorf("close nftables socket: %w", cerr)
@@ -126,6 +138,7 @@ type proxier struct {
 	table   string
 	syncer  *syncer
 	gen     *generator
+	v6      *ipv6Side // nil unless the pod network has an IPv6 CIDR
 }
 
 func newProxier(opts Options) (*proxier, error) {
@@ -151,13 +164,15 @@ func newProxier(opts Options) (*proxier, error) {
 	if p.table == "" {
 		p.table = DefaultTable
 	}
+	var cidr6 *net.IPNet
 	if opts.ClusterCIDR != "" {
-		_, cidr, err := net.ParseCIDR(opts.ClusterCIDR)
+		v4, v6, err := splitClusterCIDR(opts.ClusterCIDR)
 		if err != nil {
 			return nil, fmt.Errorf("service proxy: cluster CIDR: %w", err)
 		}
-		if cidr.IP.To4() != nil {
-			p.cfg.ClusterCIDR = cidr
+		p.cfg.ClusterCIDR = v4
+		if v6 != nil {
+			cidr6 = v6
 		}
 	}
 	if opts.NFT != nil {
@@ -168,6 +183,16 @@ func newProxier(opts Options) (*proxier, error) {
 	p.log = p.log.With("table", p.table)
 	p.syncer = newSyncer(p.tables)
 	p.gen = newGenerator(p.cfg)
+	if cidr6 != nil {
+		nft6 := opts.NFT6
+		if nft6 == nil {
+			var err error
+			if nft6, err = knftables.New(knftables.IPv6Family, p.table); err != nil {
+				return nil, fmt.Errorf("service proxy: ip6 table: %w", err)
+			}
+		}
+		p.v6 = newIPv6Side(Config{NodeName: opts.NodeName, NodeIPs: opts.NodeIPs, ClusterCIDR: cidr6, IPv6: true}, nft6)
+	}
 	return p, nil
 }
 

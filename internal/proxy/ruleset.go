@@ -49,6 +49,10 @@ type Config struct {
 	// is masqueraded; nil means ClusterIP traffic is never masqueraded (only
 	// hairpin and external traffic are).
 	ClusterCIDR *net.IPNet
+	// IPv6 makes the ruleset of the ip6 table: IPv6 cluster IPs, external
+	// IPs, node IPs and endpoints (and ClusterCIDR is then the IPv6 pod
+	// network). False: IPv4, the ip table.
+	IPv6 bool
 }
 
 // Rules is a complete ruleset for the proxy's table. Objects carry no family
@@ -115,10 +119,11 @@ func (b *builder) base() {
 	for _, name := range []string{chainServices, chainMasquerading, chainMarkForMasquerade, chainServiceEPCheck, chainNodePortEPCheck, chainReject} {
 		b.chain(&knftables.Chain{Name: name})
 	}
+	fam := b.cfg.family()
 	b.part.maps = append(b.part.maps,
-		&knftables.Map{Name: mapServiceIPs, Type: "ipv4_addr . inet_proto . inet_service : verdict"},
+		&knftables.Map{Name: mapServiceIPs, Type: fam.addr + " . inet_proto . inet_service : verdict"},
 		&knftables.Map{Name: mapServiceNodePorts, Type: "inet_proto . inet_service : verdict"},
-		&knftables.Map{Name: mapNoEndpointServices, Type: "ipv4_addr . inet_proto . inet_service : verdict"},
+		&knftables.Map{Name: mapNoEndpointServices, Type: fam.addr + " . inet_proto . inet_service : verdict"},
 		&knftables.Map{Name: mapNoEndpointNodePorts, Type: "inet_proto . inet_service : verdict"},
 	)
 
@@ -131,26 +136,26 @@ func (b *builder) base() {
 	b.rule(chainNATOutput, "jump %s", chainServices)
 	b.rule(chainNATPostrouting, "jump %s", chainMasquerading)
 
-	b.part.sets = append(b.part.sets, &knftables.Set{Name: setHairpin, Type: "ipv4_addr . ipv4_addr"})
+	b.part.sets = append(b.part.sets, &knftables.Set{Name: setHairpin, Type: fam.addr + " . " + fam.addr})
 	b.rule(chainMarkForMasquerade, "mark set mark or %s", masqueradeMark)
 	// A connection DNATed back to its own source (a pod reaching itself
 	// through a service) must be masqueraded, or the reply would skip
 	// conntrack.
-	b.rule(chainMasquerading, "ct status dnat ip saddr . ip daddr @%s jump %s", setHairpin, chainMarkForMasquerade)
+	b.rule(chainMasquerading, "ct status dnat %s saddr . %s daddr @%s jump %s", fam.ip, fam.ip, setHairpin, chainMarkForMasquerade)
 	b.rule(chainMasquerading, "mark and %s == 0 return", masqueradeMark)
 	b.rule(chainMasquerading, "mark set mark xor %s", masqueradeMark)
 	b.rule(chainMasquerading, "masquerade fully-random")
 	b.rule(chainReject, "reject")
 
-	b.rule(chainServices, "ip daddr . meta l4proto . th dport vmap @%s", mapServiceIPs)
-	b.rule(chainServiceEPCheck, "ip daddr . meta l4proto . th dport vmap @%s", mapNoEndpointServices)
-	nodeDst := "fib daddr type local ip daddr != 127.0.0.0/8"
-	if ips := ipv4Strings(b.cfg.NodeIPs); len(ips) > 0 {
-		b.part.sets = append(b.part.sets, &knftables.Set{Name: setNodePortIPs, Type: "ipv4_addr"})
+	b.rule(chainServices, "%s daddr . meta l4proto . th dport vmap @%s", fam.ip, mapServiceIPs)
+	b.rule(chainServiceEPCheck, "%s daddr . meta l4proto . th dport vmap @%s", fam.ip, mapNoEndpointServices)
+	nodeDst := "fib daddr type local " + fam.ip + " daddr != " + fam.loopback
+	if ips := fam.strings(b.cfg.NodeIPs); len(ips) > 0 {
+		b.part.sets = append(b.part.sets, &knftables.Set{Name: setNodePortIPs, Type: fam.addr})
 		for _, ip := range ips {
 			b.element(&knftables.Element{Set: setNodePortIPs, Key: []string{ip}})
 		}
-		nodeDst = "ip daddr @" + setNodePortIPs
+		nodeDst = fam.ip + " daddr @" + setNodePortIPs
 	}
 	b.rule(chainServices, "%s meta l4proto . th dport vmap @%s", nodeDst, mapServiceNodePorts)
 	b.rule(chainNodePortEPCheck, "%s meta l4proto . th dport vmap @%s", nodeDst, mapNoEndpointNodePorts)
@@ -167,35 +172,6 @@ func proxied(svc *corev1.Service) bool {
 		return false
 	}
 	return svc.Spec.ClusterIP != "" && svc.Spec.ClusterIP != corev1.ClusterIPNone
-}
-
-// serviceIPv4 returns the service's IPv4 cluster IP, or "".
-func serviceIPv4(svc *corev1.Service) string {
-	ips := svc.Spec.ClusterIPs
-	if len(ips) == 0 {
-		ips = []string{svc.Spec.ClusterIP}
-	}
-	for _, s := range ips {
-		if ip := net.ParseIP(s).To4(); ip != nil {
-			return ip.String()
-		}
-	}
-	return ""
-}
-
-// ipv4Strings returns the IPv4 addresses of ips in text form, sorted and
-// without duplicates.
-func ipv4Strings(ips []net.IP) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, ip := range ips {
-		if v4 := ip.To4(); v4 != nil && !seen[v4.String()] {
-			seen[v4.String()] = true
-			out = append(out, v4.String())
-		}
-	}
-	sort.Strings(out)
-	return out
 }
 
 // slicesByService groups slices by the "namespace/name" of the service named

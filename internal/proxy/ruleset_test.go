@@ -23,6 +23,7 @@ type goldenInput struct {
 	NodeName       string                      `json:"nodeName"`
 	NodeIPs        []string                    `json:"nodeIPs"`
 	ClusterCIDR    string                      `json:"clusterCIDR"`
+	IPv6           bool                        `json:"ipv6"`
 	Services       []corev1.Service            `json:"services"`
 	EndpointSlices []discoveryv1.EndpointSlice `json:"endpointSlices"`
 }
@@ -37,7 +38,7 @@ func loadInput(t *testing.T, path string) (Config, []*corev1.Service, []*discove
 	if err := yaml.UnmarshalStrict(data, &in); err != nil {
 		t.Fatalf("parse %s: %v", path, err)
 	}
-	cfg := Config{NodeName: in.NodeName}
+	cfg := Config{NodeName: in.NodeName, IPv6: in.IPv6}
 	for _, s := range in.NodeIPs {
 		cfg.NodeIPs = append(cfg.NodeIPs, net.ParseIP(s))
 	}
@@ -59,10 +60,17 @@ func loadInput(t *testing.T, path string) (Config, []*corev1.Service, []*discove
 	return cfg, svcs, slices
 }
 
-// dump applies r to an empty fake table and returns its text.
+// dump applies r to an empty fake ip table and returns its text.
 func dump(t *testing.T, r *Rules) string {
 	t.Helper()
-	fake := knftables.NewFake(knftables.IPv4Family, "capstan-proxy")
+	return dumpFamily(t, r, knftables.IPv4Family)
+}
+
+// dumpFamily applies r to an empty fake table of family and returns its
+// text.
+func dumpFamily(t *testing.T, r *Rules, family knftables.Family) string {
+	t.Helper()
+	fake := knftables.NewFake(family, "capstan-proxy")
 	sorted := *r
 	sorted.Elements = sortedElements(r.Elements)
 	if err := apply(context.Background(), knftablesTables{fake}, &sorted); err != nil {
@@ -78,6 +86,13 @@ func TestRulesetGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// IPv6 inputs (ipv6: true, the ip6 table) live apart: the apply and
+	// sync tests replay testdata/*.yaml into one ip table.
+	inputs6, err := filepath.Glob("testdata/ipv6/*.yaml")
+	if err != nil || len(inputs6) == 0 {
+		t.Fatalf("no testdata/ipv6/*.yaml (%v)", err)
+	}
+	inputs = append(inputs, inputs6...)
 	if len(inputs) == 0 {
 		t.Fatal("no testdata/*.yaml")
 	}
@@ -85,7 +100,11 @@ func TestRulesetGolden(t *testing.T) {
 		name := strings.TrimSuffix(filepath.Base(in), ".yaml")
 		t.Run(name, func(t *testing.T) {
 			cfg, svcs, slices := loadInput(t, in)
-			got := dump(t, Ruleset(cfg, svcs, slices))
+			family := knftables.IPv4Family
+			if cfg.IPv6 {
+				family = knftables.IPv6Family
+			}
+			got := dumpFamily(t, Ruleset(cfg, svcs, slices), family)
 			golden := strings.TrimSuffix(in, ".yaml") + ".golden"
 			if *update {
 				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {

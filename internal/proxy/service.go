@@ -26,11 +26,11 @@ type portNames struct {
 }
 
 func newPortNames(svc *corev1.Service, sp corev1.ServicePort) portNames {
-	id := fmt.Sprintf("%s/%s/%s/%s", svc.Namespace, svc.Name, strings.ToLower(string(sp.Protocol)), sp.Name)
+	id := svc.Namespace + "/" + svc.Name + "/" + strings.ToLower(string(sp.Protocol)) + "/" + sp.Name
 	h := hashPrefix(id)
 	return portNames{
 		ID:       id,
-		Comment:  truncate(fmt.Sprintf("%s/%s:%s", svc.Namespace, svc.Name, sp.Name), knftables.CommentLengthMax),
+		Comment:  truncate(svc.Namespace+"/"+svc.Name+":"+sp.Name, knftables.CommentLengthMax),
 		Cluster:  "service-" + h + "-" + id,
 		Local:    "local-" + h + "-" + id,
 		External: "external-" + h + "-" + id,
@@ -38,9 +38,9 @@ func newPortNames(svc *corev1.Service, sp corev1.ServicePort) portNames {
 }
 
 // endpointID is the endpoint part of names: "ip/port" (nft does not accept
-// a colon in names).
+// a colon in names, so an IPv6 address has its colons written as dots).
 func (n portNames) endpointID(e endpoint) string {
-	return fmt.Sprintf("%s__%s/%d", n.ID, e.IP, e.Port)
+	return fmt.Sprintf("%s__%s/%d", n.ID, strings.ReplaceAll(e.IP, ":", "."), e.Port)
 }
 
 func (n portNames) endpointChain(e endpoint) string {
@@ -64,7 +64,9 @@ func truncate(s string, n int) string {
 // hashPrefix is an 8-character base32 digest of s.
 func hashPrefix(s string) string {
 	sum := sha256.Sum256([]byte(s))
-	return base32.StdEncoding.EncodeToString(sum[:])[:8]
+	// Base32 turns each 5 bytes into 8 characters on their own: the first
+	// 5 bytes are the first 8 characters of the whole digest's encoding.
+	return base32.StdEncoding.EncodeToString(sum[:5])
 }
 
 // servicePort adds everything one port of one service needs.
@@ -75,7 +77,8 @@ func (b *builder) servicePort(svc *corev1.Service, clusterIP string, sp corev1.S
 		sp.Protocol = corev1.ProtocolTCP
 	}
 	names := newPortNames(svc, sp)
-	eps := categorize(portEndpoints(slices, sp), b.cfg.NodeName)
+	fam := b.cfg.family()
+	eps := categorize(familyPortEndpoints(slices, sp, fam), b.cfg.NodeName)
 
 	internalLocal := svc.Spec.InternalTrafficPolicy != nil && *svc.Spec.InternalTrafficPolicy == corev1.ServiceInternalTrafficPolicyLocal
 	externalLocal := svc.Spec.ExternalTrafficPolicy == corev1.ServiceExternalTrafficPolicyLocal
@@ -99,7 +102,7 @@ func (b *builder) servicePort(svc *corev1.Service, clusterIP string, sp corev1.S
 	if len(internalEPs) > 0 {
 		balancers[internal] = internalEPs
 	}
-	externalDsts := externalIPs(svc)
+	externalDsts := externalIPs(svc, fam)
 	hasNodePort := sp.NodePort != 0 && (svc.Spec.Type == corev1.ServiceTypeNodePort || svc.Spec.Type == corev1.ServiceTypeLoadBalancer)
 	// With policy Local and no local endpoint, the external chain still
 	// serves traffic from pods and from this node (through the ClusterIP
@@ -115,7 +118,7 @@ func (b *builder) servicePort(svc *corev1.Service, clusterIP string, sp corev1.S
 	if len(internalEPs) > 0 {
 		b.element(&knftables.Element{Map: mapServiceIPs, Key: key(clusterIP, sp.Port), Value: []string{"goto " + internal}, Comment: comment})
 		if b.cfg.ClusterCIDR != nil {
-			b.rule(internal, "ip daddr %s %s dport %d ip saddr != %s jump %s", clusterIP, proto, sp.Port, b.cfg.ClusterCIDR, chainMarkForMasquerade)
+			b.rule(internal, "%s daddr %s %s dport %d %s saddr != %s jump %s", fam.ip, clusterIP, proto, sp.Port, fam.ip, b.cfg.ClusterCIDR, chainMarkForMasquerade)
 		}
 	} else {
 		b.element(&knftables.Element{Map: mapNoEndpointServices, Key: key(clusterIP, sp.Port), Value: []string{noEndpoints}, Comment: comment})
@@ -160,7 +163,7 @@ func (b *builder) externalChain(names portNames, internal string, hasInternal, l
 	// cluster (pods, or this node itself), which is served like a ClusterIP.
 	if hasInternal {
 		if b.cfg.ClusterCIDR != nil {
-			b.rule(names.External, "ip saddr %s goto %s", b.cfg.ClusterCIDR, internal)
+			b.rule(names.External, "%s saddr %s goto %s", b.cfg.family().ip, b.cfg.ClusterCIDR, internal)
 		}
 		b.rule(names.External, "fib saddr type local jump %s", chainMarkForMasquerade)
 		b.rule(names.External, "fib saddr type local goto %s", internal)
@@ -195,18 +198,14 @@ func (b *builder) balancers(svc *corev1.Service, names portNames, proto string, 
 		}
 		b.chain(&knftables.Chain{Name: chain})
 		if timeout == 0 {
-			targets := make([]string, len(eps))
-			for i, e := range eps {
-				targets[i] = fmt.Sprintf("%d : %s . %d", i, e.IP, e.Port)
-				b.hairpin(e.IP)
-			}
-			b.rule(chain, "meta l4proto %s dnat to numgen random mod %d map { %s }", proto, len(eps), strings.Join(targets, " , "))
+			b.hairpins(eps)
+			b.rule(chain, "meta l4proto %s dnat to numgen random mod %d map { %s }", proto, len(eps), dnatTargets(eps))
 			continue
 		}
 		var vmap []string
 		for i, e := range eps {
 			epChain := names.endpointChain(e)
-			b.rule(chain, "ip saddr @%s goto %s", names.affinitySet(e), epChain)
+			b.rule(chain, "%s saddr @%s goto %s", b.cfg.family().ip, names.affinitySet(e), epChain)
 			vmap = append(vmap, fmt.Sprintf("%d : goto %s", i, epChain))
 			if !done[epChain] {
 				done[epChain] = true
@@ -217,10 +216,35 @@ func (b *builder) balancers(svc *corev1.Service, names portNames, proto string, 
 	}
 }
 
-// hairpin records that ip is an endpoint: a connection it makes to itself
-// through a service is masqueraded in postrouting.
-func (b *builder) hairpin(ip string) {
-	b.element(&knftables.Element{Set: setHairpin, Key: []string{ip, ip}})
+// hairpins records that the endpoints' addresses are endpoints: a
+// connection one makes to itself through a service is masqueraded in
+// postrouting. The elements and their keys share two allocations.
+func (b *builder) hairpins(eps []endpoint) {
+	els := make([]knftables.Element, len(eps))
+	keys := make([]string, 2*len(eps))
+	for i, e := range eps {
+		key := keys[2*i : 2*i+2 : 2*i+2]
+		key[0], key[1] = e.IP, e.IP
+		els[i] = knftables.Element{Set: setHairpin, Key: key}
+		b.element(&els[i])
+	}
+}
+
+// dnatTargets is the body of the numgen map that picks one of eps:
+// "0 : IP . PORT , 1 : IP . PORT …".
+func dnatTargets(eps []endpoint) string {
+	buf := make([]byte, 0, 32*len(eps))
+	for i, e := range eps {
+		if i > 0 {
+			buf = append(buf, " , "...)
+		}
+		buf = strconv.AppendInt(buf, int64(i), 10)
+		buf = append(buf, " : "...)
+		buf = append(buf, e.IP...)
+		buf = append(buf, " . "...)
+		buf = strconv.AppendInt(buf, int64(e.Port), 10)
+	}
+	return string(buf)
 }
 
 // endpointChain adds the chain that DNATs to one endpoint of a service with
@@ -230,22 +254,23 @@ func (b *builder) endpointChain(names portNames, proto string, e endpoint, affin
 	b.chain(&knftables.Chain{Name: name})
 	// Hairpin: a pod reaching itself through the service must see the
 	// reply come from the service, so masquerade.
-	b.rule(name, "ip saddr %s jump %s", e.IP, chainMarkForMasquerade)
+	fam := b.cfg.family()
+	b.rule(name, "%s saddr %s jump %s", fam.ip, e.IP, chainMarkForMasquerade)
 	set := names.affinitySet(e)
 	b.part.sets = append(b.part.sets, &knftables.Set{
 		Name:    set,
-		Type:    "ipv4_addr",
+		Type:    fam.addr,
 		Flags:   []knftables.SetFlag{knftables.DynamicFlag, knftables.TimeoutFlag},
 		Timeout: knftables.PtrTo(affinity),
 	})
 	b.part.affinity = append(b.part.affinity, set)
-	b.rule(name, "update @%s { ip saddr }", set)
+	b.rule(name, "update @%s { %s saddr }", set, fam.ip)
 	b.rule(name, "meta l4proto %s dnat to %s", proto, e.key())
 }
 
-// externalIPs returns the service's IPv4 external IPs and load-balancer
-// ingress IPs, sorted and without duplicates.
-func externalIPs(svc *corev1.Service) []string {
+// externalIPs returns the service's external IPs and load-balancer ingress
+// IPs of family fam, sorted and without duplicates.
+func externalIPs(svc *corev1.Service, fam family) []string {
 	var ips []net.IP
 	for _, s := range svc.Spec.ExternalIPs {
 		ips = append(ips, net.ParseIP(s))
@@ -258,5 +283,5 @@ func externalIPs(svc *corev1.Service) []string {
 			ips = append(ips, net.ParseIP(ing.IP))
 		}
 	}
-	return ipv4Strings(ips)
+	return fam.strings(ips)
 }

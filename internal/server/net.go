@@ -83,8 +83,12 @@ func platform() string  { return runtime.GOOS + "/" + runtime.GOARCH }
 // serviceIP is the n-th address of the service range: 1 is the kubernetes
 // Service, 10 the cluster DNS, as upstream conventions have it.
 func serviceIP(serviceCIDR *net.IPNet, n byte) net.IP {
-	ip := make(net.IP, 4)
-	copy(ip, serviceCIDR.IP.To4())
-	ip[3] += n
+	base := serviceCIDR.IP.To4()
+	if base == nil {
+		base = serviceCIDR.IP.To16()
+	}
+	ip := make(net.IP, len(base))
+	copy(ip, base)
+	ip[len(ip)-1] += n
 	return ip
 }

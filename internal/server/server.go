@@ -74,6 +74,8 @@ type Config struct {
 
 	// EncAudit adds encryption at rest and the audit log (encaudit.go).
 	EncAudit EncAuditOptions
+	// ServiceLB configures the built-in load balancer (servicelb.go).
+	ServiceLB ServiceLBOptions
 }
 
 // Version is what the server reports at /version.
@@ -117,16 +119,20 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 		}
 		profiles = p
 	}
-	_, serviceCIDR, err := net.ParseCIDR(cfg.ServiceCIDR)
+	lbPool, err := cfg.ServiceLB.pool()
 	if err != nil {
-		return nil, fmt.Errorf("--service-cidr %q: %w", cfg.ServiceCIDR, err)
+		return nil, err
+	}
+	serviceCIDR, serviceCIDR2, err := parseCIDRPair("--service-cidr", cfg.ServiceCIDR)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.ClusterCIDR == "" {
 		cfg.ClusterCIDR = "10.42.0.0/16"
 	}
-	_, clusterCIDR, err := net.ParseCIDR(cfg.ClusterCIDR)
+	clusterCIDR, clusterCIDR2, err := parseCIDRPair("--cluster-cidr", cfg.ClusterCIDR)
 	if err != nil {
-		return nil, fmt.Errorf("--cluster-cidr %q: %w", cfg.ClusterCIDR, err)
+		return nil, err
 	}
 	auth, err := buildAuth(cfg.Auth, log)
 	if err != nil {
@@ -197,6 +203,7 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 		stop()
 		return nil, err
 	}
+	saAuthenticator = tuneServiceAccountAuthn(saAuthenticator, loopback)
 	// RBAC and Node authorization, fed by storage watches (upstream's
 	// --authorization-mode=Node,RBAC).
 	authorizer := authz.New(authz.Config{Source: store, GetObject: store.Get, Log: log.With("component", "authz"), Clock: clock.RealClock{}, After: auth.after})
@@ -219,6 +226,8 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 			return nil
 		}}},
 		Audit: auditLog,
+		// Dual-stack Services when --service-cidr names two ranges.
+		SecondaryServiceCIDR: serviceCIDR2,
 	})
 	if err != nil {
 		stop()
@@ -271,11 +280,14 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 		wg.Go(func() {
 			cm := manager.Config{RestConfig: cmConfig, ClientConfigFor: ids.serviceAccount, CA: certs.CA, ClusterCIDR: clusterCIDR,
 				Log: log.With("component", "controller-manager"), Identity: identity}
+			cm.LegacyTokens = saIssuer
+			cm.SecondaryClusterCIDR = clusterCIDR2
+			cm.ServiceLBPool, cm.DisableServiceLB = lbPool, cfg.ServiceLB.Disable
 			runElected(cctx, cm.Log, func(ctx context.Context) error { return manager.Run(ctx, cm) })
 		})
 		wg.Go(func() {
 			sc := scheduler.Config{RestConfig: schedConfig, Log: log.With("component", "scheduler"), Identity: identity,
-				Profiles: profiles, LeaderElect: true}
+				Profiles: profiles, LeaderElect: true, Registerer: reg}
 			runElected(cctx, sc.Log, func(ctx context.Context) error { return scheduler.Run(ctx, sc) })
 		})
 		wg.Wait()

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // CNIConfigFile is the name WriteCNIConfig gives the network configuration;
@@ -41,19 +42,15 @@ func NamesForConfDir(confDir string) CNINames {
 }
 
 // RenderCNIConfig returns the conflist for a bridge network over podCIDR with
-// host-local IPAM and portmap. containerd brings up the loopback interface
-// itself. mtu 0 leaves the bridge plugin's default.
+// host-local IPAM and portmap. podCIDR is one CIDR or the node's
+// comma-separated podCIDRs (one per IP family): host-local then gives each
+// pod one address of every range, the first being the primary pod IP.
+// containerd brings up the loopback interface itself. mtu 0 leaves the
+// bridge plugin's default.
 func RenderCNIConfig(names CNINames, podCIDR string, mtu int) ([]byte, error) {
-	prefix, err := netip.ParsePrefix(podCIDR)
+	ranges, routes, err := ipamRanges(podCIDR)
 	if err != nil {
-		return nil, fmt.Errorf("parse pod CIDR %q: %w", podCIDR, err)
-	}
-	if prefix.Masked() != prefix {
-		return nil, fmt.Errorf("pod CIDR %q has host bits set (want %s)", podCIDR, prefix.Masked())
-	}
-	defaultRoute := "0.0.0.0/0"
-	if prefix.Addr().Is6() {
-		defaultRoute = "::/0"
+		return nil, err
 	}
 	bridge := map[string]any{
 		"type":        "bridge",
@@ -63,8 +60,8 @@ func RenderCNIConfig(names CNINames, podCIDR string, mtu int) ([]byte, error) {
 		"hairpinMode": true,
 		"ipam": map[string]any{
 			"type":    "host-local",
-			"ranges":  [][]map[string]string{{{"subnet": prefix.String()}}},
-			"routes":  []map[string]string{{"dst": defaultRoute}},
+			"ranges":  ranges,
+			"routes":  routes,
 			"dataDir": names.IPAMDir,
 		},
 	}
@@ -84,6 +81,42 @@ func RenderCNIConfig(names CNINames, podCIDR string, mtu int) ([]byte, error) {
 		return nil, fmt.Errorf("encode CNI config: %w", err)
 	}
 	return append(out, '\n'), nil
+}
+
+// PodCIDRList is the pod CIDR argument of WriteCNIConfig for a node:
+// podCIDR, or all of podCIDRs comma-separated when the node is dual-stack.
+func PodCIDRList(podCIDR string, podCIDRs []string) string {
+	if len(podCIDRs) > 1 {
+		return strings.Join(podCIDRs, ",")
+	}
+	return podCIDR
+}
+
+// ipamRanges returns host-local's ranges (one range set per CIDR, in
+// order) and a default route per family.
+func ipamRanges(podCIDRs string) (ranges [][]map[string]string, routes []map[string]string, err error) {
+	seen := map[bool]bool{}
+	for _, c := range strings.Split(podCIDRs, ",") {
+		prefix, err := netip.ParsePrefix(strings.TrimSpace(c))
+		if err != nil {
+			return nil, nil, fmt.Errorf("parse pod CIDR %q: %w", c, err)
+		}
+		if prefix.Masked() != prefix {
+			return nil, nil, fmt.Errorf("pod CIDR %q has host bits set (want %s)", c, prefix.Masked())
+		}
+		v6 := prefix.Addr().Is6()
+		if seen[v6] {
+			return nil, nil, fmt.Errorf("pod CIDRs %q: at most one per IP family", podCIDRs)
+		}
+		seen[v6] = true
+		defaultRoute := "0.0.0.0/0"
+		if v6 {
+			defaultRoute = "::/0"
+		}
+		ranges = append(ranges, []map[string]string{{"subnet": prefix.String()}})
+		routes = append(routes, map[string]string{"dst": defaultRoute})
+	}
+	return ranges, routes, nil
 }
 
 // WriteCNIConfig writes the default network configuration into dir (the CRI

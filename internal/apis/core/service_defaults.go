@@ -54,6 +54,7 @@ func DefaultService(svc *v1.Service) {
 // does before validation, so that `kubectl apply` of a manifest without
 // clusterIP is not rejected as an immutable-field change.
 func PrepareServiceForUpdate(svc, old *v1.Service) {
+	dropIPFamiliesForExternalName(svc, old)
 	if svc.Spec.Type != v1.ServiceTypeExternalName && old.Spec.Type != v1.ServiceTypeExternalName {
 		if svc.Spec.ClusterIP == "" {
 			svc.Spec.ClusterIP = old.Spec.ClusterIP

@@ -25,11 +25,13 @@ func ValidateService(svc *v1.Service) field.ErrorList {
 	headless := spec.ClusterIP == v1.ClusterIPNone
 	if spec.Type == v1.ServiceTypeExternalName {
 		allErrs = append(allErrs, validateExternalName(spec, specPath)...)
+		allErrs = append(allErrs, validateExternalNameIPFamilies(spec, specPath)...)
 	} else {
 		if len(spec.Ports) == 0 && !headless {
 			allErrs = append(allErrs, field.Required(specPath.Child("ports"), ""))
 		}
 		allErrs = append(allErrs, validateClusterIPs(spec, specPath)...)
+		allErrs = append(allErrs, validateIPFamilyFields(spec, specPath)...)
 	}
 	allErrs = append(allErrs, validateServicePorts(spec, specPath.Child("ports"))...)
 	allErrs = append(allErrs, metav1validation.ValidateLabels(spec.Selector, specPath.Child("selector"))...)
@@ -226,5 +228,6 @@ func ValidateServiceUpdate(svc, old *v1.Service) field.ErrorList {
 	} else if len(old.Spec.ClusterIPs) > 0 && len(svc.Spec.ClusterIPs) > 0 && svc.Spec.ClusterIPs[0] != old.Spec.ClusterIPs[0] {
 		allErrs = append(allErrs, field.Invalid(specPath.Child("clusterIPs").Index(0), svc.Spec.ClusterIPs[0], "may not change once set"))
 	}
+	allErrs = append(allErrs, validateIPFamiliesUpdate(svc, old)...)
 	return allErrs
 }

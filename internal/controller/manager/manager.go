@@ -18,6 +18,8 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/record"
 
+	"github.com/capstan/capstan/internal/controller/serviceaccounttoken"
+	"github.com/capstan/capstan/internal/controller/servicelb"
 	"github.com/capstan/capstan/internal/leaderelect"
 	"github.com/capstan/capstan/internal/pki"
 )
@@ -33,12 +35,21 @@ type Config struct {
 	// 10.42.0.0/16), NodeCIDRMaskSize their size (default 24).
 	ClusterCIDR      *net.IPNet
 	NodeCIDRMaskSize int
+	// SecondaryClusterCIDR (other IP family) makes node IPAM dual-stack.
+	SecondaryClusterCIDR *net.IPNet
 	// ClientConfigFor, if set, returns the client configuration of the
 	// ServiceAccount kube-system/<serviceAccount> a controller runs as
 	// (upstream's --use-service-account-credentials); RestConfig is then
 	// the manager's own identity (informers, events, leader election).
 	// Nil runs every controller with RestConfig.
 	ClientConfigFor func(serviceAccount string) (*rest.Config, error)
+	// LegacyTokens signs the tokens of Secret-based ServiceAccount tokens
+	// (the API server's issuer); nil runs no tokens controller.
+	LegacyTokens serviceaccounttoken.Generator
+	// ServiceLBPool is where LoadBalancer addresses come from (empty: the
+	// nodes' addresses); DisableServiceLB runs no built-in load balancer.
+	ServiceLBPool    []servicelb.AddrRange
+	DisableServiceLB bool
 }
 
 // Run runs all controllers until ctx ends, under leader election on the Lease
@@ -73,7 +84,10 @@ func runControllers(ctx context.Context, cfg Config, reg registry) error {
 		CA:                cfg.CA,
 		ClusterCIDR:       cfg.ClusterCIDR,
 		NodeCIDRMaskSize:  cfg.NodeCIDRMaskSize,
+		LegacyTokens:      cfg.LegacyTokens,
 	}
+	cc.SecondaryClusterCIDR = cfg.SecondaryClusterCIDR
+	cc.ServiceLBPool, cc.DisableServiceLB = cfg.ServiceLBPool, cfg.DisableServiceLB
 	cc.ClientFor = clientsFor(cfg, client, meta)
 	if cc.ClusterCIDR == nil {
 		_, cc.ClusterCIDR, _ = net.ParseCIDR("10.42.0.0/16")

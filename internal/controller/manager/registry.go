@@ -30,6 +30,7 @@ import (
 	"github.com/capstan/capstan/internal/controller/podgc"
 	"github.com/capstan/capstan/internal/controller/replicaset"
 	"github.com/capstan/capstan/internal/controller/serviceaccount"
+	"github.com/capstan/capstan/internal/controller/serviceaccounttoken"
 	"github.com/capstan/capstan/internal/controller/servicelb"
 	"github.com/capstan/capstan/internal/controller/statefulset"
 	"github.com/capstan/capstan/internal/controller/ttlafterfinished"
@@ -48,6 +49,13 @@ type controllerContext struct {
 	CA                *pki.KeyPair
 	ClusterCIDR       *net.IPNet
 	NodeCIDRMaskSize  int
+	// LegacyTokens signs Secret-based ServiceAccount tokens; nil: none.
+	LegacyTokens serviceaccounttoken.Generator
+	// SecondaryClusterCIDR makes node IPAM dual-stack (nil: single-stack).
+	SecondaryClusterCIDR *net.IPNet
+	// ServiceLBPool and DisableServiceLB: see Config.
+	ServiceLBPool    []servicelb.AddrRange
+	DisableServiceLB bool
 	// Recorder returns an event recorder reporting as component.
 	Recorder func(component string) record.EventRecorder
 	// ClientFor returns the clients of ServiceAccount kube-system/<name>;
@@ -79,6 +87,7 @@ func inTree(cc controllerContext) ([]controller, error) {
 		daemonSetController, statefulSetController,
 		endpointsController, endpointSliceController, endpointSliceMirroringController, serviceLBController, jobController, cronJobController, ttlAfterFinishedController,
 		resourceQuotaController,
+		serviceAccountTokenController,
 	}
 	var out []controller
 	for _, b := range builders {
@@ -157,7 +166,8 @@ func nodeIPAMController(cc controllerContext) (controller, error) {
 	}
 	c, err := nodeipam.New(nodeipam.Options{Log: cc.Log.With("controller", "nodeipam"), Client: cc.Client,
 		Informer: cc.Informers.Core().V1().Nodes(), Recorder: cc.Recorder("node-ipam-controller"),
-		ClusterCIDR: cc.ClusterCIDR, NodeMaskSize: cc.NodeCIDRMaskSize})
+		ClusterCIDR: cc.ClusterCIDR, NodeMaskSize: cc.NodeCIDRMaskSize,
+		SecondaryClusterCIDR: cc.SecondaryClusterCIDR})
 	if err != nil {
 		return controller{}, fmt.Errorf("build nodeipam controller: %w", err)
 	}
@@ -300,13 +310,16 @@ func endpointSliceMirroringController(cc controllerContext) (controller, error) 
 }
 
 func serviceLBController(cc controllerContext) (controller, error) {
+	if cc.DisableServiceLB {
+		return controller{}, nil
+	}
 	cc, err := cc.as("servicelb-controller")
 	if err != nil {
 		return controller{}, err
 	}
 	core := cc.Informers.Core().V1()
 	c, err := servicelb.New(servicelb.Options{Log: cc.Log.With("controller", "servicelb"), Client: cc.Client,
-		Services: core.Services(), Nodes: core.Nodes(), Recorder: cc.Recorder("service-controller")})
+		Services: core.Services(), Nodes: core.Nodes(), Recorder: cc.Recorder("service-controller"), Pool: cc.ServiceLBPool})
 	if err != nil {
 		return controller{}, fmt.Errorf("build servicelb controller: %w", err)
 	}

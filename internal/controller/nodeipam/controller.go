@@ -30,9 +30,15 @@ type Options struct {
 	Informer coreinformers.NodeInformer
 	Recorder record.EventRecorder
 	// ClusterCIDR is where pod CIDRs come from (10.42.0.0/16); NodeMaskSize
-	// is their size (24).
+	// is the size of IPv4 ranges (24, upstream's node-cidr-mask-size-ipv4).
 	ClusterCIDR  *net.IPNet
 	NodeMaskSize int
+	// SecondaryClusterCIDR, of the other IP family, makes the cluster
+	// dual-stack: every node then gets one range of each (podCIDRs, primary
+	// first). NodeMaskSizeIPv6 is the size of IPv6 ranges (default 64, as
+	// upstream's node-cidr-mask-size-ipv6).
+	SecondaryClusterCIDR *net.IPNet
+	NodeMaskSizeIPv6     int
 }
 
 // Controller assigns pod CIDRs to nodes.
@@ -42,20 +48,20 @@ type Controller struct {
 	synced cache.InformerSynced
 	queue  workqueue.TypedRateLimitingInterface[string]
 
-	mu    sync.Mutex
-	alloc *allocator
-	owner map[string]string // CIDR → node name
+	mu     sync.Mutex
+	allocs []*allocator      // one per cluster CIDR, primary first
+	owner  map[string]string // CIDR → node name
 }
 
 // New builds the controller and registers its informer handlers.
 func New(o Options) (*Controller, error) {
-	alloc, err := newAllocator(o.ClusterCIDR, o.NodeMaskSize)
+	allocs, err := newAllocators(o)
 	if err != nil {
 		return nil, err
 	}
 	c := &Controller{
 		opts: o, lister: o.Informer.Lister(), synced: o.Informer.Informer().HasSynced,
-		alloc: alloc, owner: map[string]string{},
+		allocs: allocs, owner: map[string]string{},
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "nodeipam"}),
 	}
@@ -89,7 +95,7 @@ func (c *Controller) releaseNode(n *corev1.Node) {
 	for _, cidr := range podCIDRs(n) {
 		if c.owner[cidr] == n.Name {
 			delete(c.owner, cidr)
-			c.alloc.release(cidr)
+			releaseCIDR(c.allocs, cidr)
 		}
 	}
 }
@@ -119,7 +125,7 @@ func (c *Controller) Run(ctx context.Context) error {
 	c.mu.Lock()
 	for _, n := range nodes {
 		for _, cidr := range podCIDRs(n) {
-			if c.alloc.occupy(cidr) {
+			if occupyCIDR(c.allocs, cidr) {
 				c.owner[cidr] = n.Name
 			}
 		}
@@ -136,39 +142,66 @@ func (c *Controller) sync(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	cidr, err := c.rangeFor(name)
+	cidrs, err := c.rangesFor(name)
 	if errors.Is(err, errFull) {
 		c.opts.Recorder.Eventf(node, corev1.EventTypeNormal, "CIDRNotAvailable", "Node %s status is now: CIDRNotAvailable", name)
 		return err
 	}
-	patch := fmt.Appendf(nil, `{"spec":{"podCIDR":%q,"podCIDRs":[%q]}}`, cidr, cidr)
+	patch, err := podCIDRPatch(cidrs)
+	if err != nil {
+		return err
+	}
 	_, err = c.opts.Client.CoreV1().Nodes().Patch(ctx, name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
 	if err != nil {
 		c.mu.Lock()
-		delete(c.owner, cidr)
-		c.alloc.release(cidr)
+		c.forget(cidrs)
 		c.mu.Unlock()
 		if apierrors.IsNotFound(err) {
 			return nil
 		}
-		return fmt.Errorf("set pod CIDR %s: %w", cidr, err)
+		return fmt.Errorf("set pod CIDRs %v: %w", cidrs, err)
 	}
 	return nil
 }
 
-// rangeFor returns the range already handed to the node (its patch may not
-// have reached the informer yet) or a new one.
-func (c *Controller) rangeFor(name string) (string, error) {
+// forget releases cidrs; c.mu is held.
+func (c *Controller) forget(cidrs []string) {
+	for _, cidr := range cidrs {
+		delete(c.owner, cidr)
+		releaseCIDR(c.allocs, cidr)
+	}
+}
+
+// rangesFor returns one range per cluster CIDR for the node: those
+// already handed to it (its patch may not have reached the informer yet) or
+// new ones. If any cluster CIDR is full, nothing new stays taken.
+func (c *Controller) rangesFor(name string) ([]string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	cidrs := make([]string, 0, len(c.allocs))
+	var fresh []string
+	for _, a := range c.allocs {
+		cidr, ok := c.ownedIn(a, name)
+		if !ok {
+			var err error
+			if cidr, err = a.allocate(); err != nil {
+				c.forget(fresh)
+				return nil, err
+			}
+			c.owner[cidr] = name
+			fresh = append(fresh, cidr)
+		}
+		cidrs = append(cidrs, cidr)
+	}
+	return cidrs, nil
+}
+
+// ownedIn returns the range of a that node name holds; c.mu is held.
+func (c *Controller) ownedIn(a *allocator, name string) (string, bool) {
 	for cidr, owner := range c.owner {
-		if owner == name {
-			return cidr, nil
+		if _, ours := a.index(cidr); ours && owner == name {
+			return cidr, true
 		}
 	}
-	cidr, err := c.alloc.allocate()
-	if err == nil {
-		c.owner[cidr] = name
-	}
-	return cidr, err
+	return "", false
 }
