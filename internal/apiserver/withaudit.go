@@ -147,6 +147,13 @@ func auditImpersonation(ctx context.Context, u User) {
 	}
 }
 
+// auditAnnotate adds key=value to the request's audit event, if any.
+func auditAnnotate(ctx context.Context, key, value string) {
+	if rec, ok := ctx.Value(auditRecordKey{}).(*audit.Request); ok {
+		rec.Annotate(key, value)
+	}
+}
+
 // auditAuthorization annotates the request's audit event (if any) with
 // the authorizer's answer: allow or forbid and the reason, or only the
 // reason "internal error" when the authorizer failed.

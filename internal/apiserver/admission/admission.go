@@ -49,11 +49,25 @@ type Attributes struct {
 	User      UserInfo
 	DryRun    bool
 
-	warnings []string
+	warnings    []string
+	annotations map[string]string
 }
 
 // AddWarning records a warning the client receives as a Warning header.
 func (a *Attributes) AddWarning(msg string) { a.warnings = append(a.warnings, msg) }
+
+// AddAnnotation records a key and value for the request's audit event, as
+// upstream's admission annotations (PodSecurity's audit mode uses them).
+func (a *Attributes) AddAnnotation(key, value string) {
+	if a.annotations == nil {
+		a.annotations = map[string]string{}
+	}
+	a.annotations[key] = value
+}
+
+// Annotations returns the audit annotations recorded so far (do not
+// modify).
+func (a *Attributes) Annotations() map[string]string { return a.annotations }
 
 // Warnings returns the warnings recorded so far (the caller owns nothing:
 // do not modify the slice).

@@ -8,7 +8,8 @@
 //
 // The checks are plain functions of pod metadata and spec, in the order and
 // with the texts upstream uses, at the latest version of the standards (a
-// version label changes the label shown, not the checks run). Audit mode is
-// parsed but there is no audit log to annotate yet. The package must not
+// version label changes the label shown, not the checks run). Pods evaluated get
+// the audit annotations pod-security.kubernetes.io/enforce-policy and, for
+// the audit level, audit-violations, as upstream. The package must not
 // change objects, and must not read anything but the namespace.
 package podsecurity

@@ -51,6 +51,10 @@ func (p *Plugin) Validate(ctx context.Context, a *admission.Attributes) error {
 		return err
 	}
 	if isPod {
+		a.AddAnnotation(labelPrefix+"enforce-policy", policy.Enforce.String())
+		if vs := Evaluate(policy.Audit.Level, meta, spec); len(vs) > 0 {
+			a.AddAnnotation(labelPrefix+"audit-violations", fmt.Sprintf("would violate PodSecurity %q: %s", policy.Audit.String(), Message(vs)))
+		}
 		if vs := Evaluate(policy.Enforce.Level, meta, spec); len(vs) > 0 {
 			return admission.Forbidden(a, fmt.Errorf("violates PodSecurity %q: %s", policy.Enforce.String(), Message(vs)))
 		}

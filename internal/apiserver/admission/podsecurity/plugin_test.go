@@ -2,6 +2,7 @@ package podsecurity
 
 import (
 	"context"
+	"maps"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -107,4 +108,31 @@ func errText(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+func TestAuditAnnotations(t *testing.T) {
+	lookup := admissiontest.NewLookup().Add(namespaces(),
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "audited", Labels: map[string]string{AuditLabel: "baseline"}}},
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "open"}})
+	privileged := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p"}, Spec: corev1.PodSpec{Containers: []corev1.Container{
+		{Name: "c", SecurityContext: &corev1.SecurityContext{Privileged: ptr(true)}}}}}
+	for _, tc := range []struct {
+		ns   string
+		want map[string]string
+	}{
+		{"audited", map[string]string{
+			"pod-security.kubernetes.io/enforce-policy":   "privileged:latest",
+			"pod-security.kubernetes.io/audit-violations": `would violate PodSecurity "baseline:latest": privileged (container "c" must not set securityContext.privileged=true)`,
+		}},
+		{"open", map[string]string{"pod-security.kubernetes.io/enforce-policy": "privileged:latest"}},
+	} {
+		a := &admission.Attributes{Operation: admission.Create, Resource: corev1.SchemeGroupVersion.WithResource("pods"),
+			Namespace: tc.ns, Name: "p", Object: privileged}
+		if err := (&Plugin{Lookup: lookup}).Validate(context.Background(), a); err != nil {
+			t.Fatalf("%s: %v", tc.ns, err)
+		}
+		if got := a.Annotations(); !maps.Equal(got, tc.want) {
+			t.Errorf("%s: annotations %v, want %v", tc.ns, got, tc.want)
+		}
+	}
 }
