@@ -68,7 +68,7 @@ func (l storeLookup) List(ctx context.Context, gvr schema.GroupVersionResource, 
 
 // newAdmission builds the configured admission chain.
 func (s *Server) newAdmission() (*admission.Chain, error) {
-	chain, err := builtin.New(builtin.Options{Lookup: storeLookup{s}, Clock: s.clock,
+	chain, err := builtin.New(builtin.Options{Lookup: cachedLookup{storeLookup{s}}, Clock: s.clock,
 		NotReadySeconds: s.cfg.DefaultNotReadyTolerationSeconds, UnreachableSeconds: s.cfg.DefaultUnreachableTolerationSeconds}, s.cfg.AdmissionPlugins)
 	if err != nil {
 		return nil, fmt.Errorf("admission: %w", err)
@@ -88,13 +88,17 @@ func admissionAttributes(rq *request, op admission.Operation, obj, old runtime.O
 	return a
 }
 
-// admissionWarnings hands the plugins' warnings to the response once each.
+// admissionWarnings hands the plugins' warnings to the response once each,
+// and their annotations to the audit event.
 func admissionWarnings(rq *request, a *admission.Attributes) {
 	for _, w := range a.Warnings() {
 		w = strings.ReplaceAll(w, `"`, `\"`)
 		if !slices.Contains(rq.warnings, w) {
 			rq.warnings = append(rq.warnings, w)
 		}
+	}
+	for k, v := range a.Annotations() {
+		auditAnnotate(rq.ctx, k, v)
 	}
 }
 

@@ -19,7 +19,10 @@ var _ resourcequota.StatusWriter = storeLookup{}
 // ResourceQuota admission plugin records the usage it admits by replacing
 // the stored quota's status, only if the stored quota still has q's
 // resourceVersion (409 Conflict otherwise), as upstream's plugin does with
-// an UpdateStatus through its loopback client.
+// an UpdateStatus through its loopback client. Admission reads quotas from
+// the watch cache: both the written version and, on a conflict, the stored
+// one are recorded so that the plugin's next read waits for them rather
+// than conflicting again on a stale copy.
 func (l storeLookup) UpdateQuotaStatus(ctx context.Context, q *corev1.ResourceQuota) (*corev1.ResourceQuota, error) {
 	gr := corev1.Resource("resourcequotas")
 	res, err := l.resource(corev1.SchemeGroupVersion.WithResource("resourcequotas"))
@@ -32,6 +35,7 @@ func (l storeLookup) UpdateQuotaStatus(ctx context.Context, q *corev1.ResourceQu
 			return nil, false, fmt.Errorf("stored quota is a %T", cur)
 		}
 		if stored.ResourceVersion != q.ResourceVersion {
+			l.s.noteWrite(res, stored)
 			return nil, false, apierrors.NewConflict(gr, q.Name,
 				errors.New("the object has been modified; please apply your changes to the latest version and try again"))
 		}
@@ -53,5 +57,6 @@ func (l storeLookup) UpdateQuotaStatus(ctx context.Context, q *corev1.ResourceQu
 	if !ok {
 		return nil, fmt.Errorf("stored quota is a %T", out)
 	}
+	l.s.noteWrite(res, stored)
 	return stored, nil
 }

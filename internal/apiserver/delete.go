@@ -124,6 +124,7 @@ func (s *Server) deleteOne(rq *request, namespace, name string, opts *metav1.Del
 	if err != nil {
 		return nil, false, storageError(err, rq.gr(), name)
 	}
+	s.noteWrite(rq.res, out)
 	if deleteNow {
 		s.releaseAllocations(rq.ctx, out)
 	}

@@ -5,7 +5,10 @@
 // request limits, health checks and request metrics. Creates and updates
 // pass through the admission chain (package admission; mutating plugins
 // after defaulting, validating ones after validation), whose plugins read
-// the store through the server.
+// through the server: the objects they read on nearly every create
+// (namespaces, ServiceAccounts, LimitRanges, ResourceQuotas,
+// PriorityClasses) from the watch cache once it holds this server's own
+// writes of them, everything else and cache misses from the store.
 //
 // It must not run controllers or any other component's logic: everything
 // that reacts to objects is a client of this server.

@@ -10,7 +10,8 @@ import (
 )
 
 // watchCaches holds one watch cache per storage prefix, made on the first
-// watch of a resource once the server has started. Watches a cache cannot
+// watch of a resource (or admission read, see cachedLookup) once the
+// server has started. Watches a cache cannot
 // serve yet (it is loading, or they start before its window) go to the
 // store directly.
 type watchCaches struct {
@@ -19,10 +20,13 @@ type watchCaches struct {
 	mu     sync.Mutex
 	ctx    context.Context // the server's lifetime; nil before Start
 	byPref map[string]*cacher.Cacher
+	// wrote is, per prefix that admission reads from the cache, the
+	// revision of the newest write this server made under it.
+	wrote map[string]int64
 }
 
 func newWatchCaches(store *storage.Store, log *slog.Logger) *watchCaches {
-	return &watchCaches{store: store, log: log, byPref: map[string]*cacher.Cacher{}}
+	return &watchCaches{store: store, log: log, byPref: map[string]*cacher.Cacher{}, wrote: map[string]int64{}}
 }
 
 // start enables caching for the server's lifetime, ctx.
@@ -32,15 +36,52 @@ func (w *watchCaches) start(ctx context.Context) {
 	w.mu.Unlock()
 }
 
-// watch serves a watch under key (within prefix) from the cache when it can.
-func (w *watchCaches) watch(ctx context.Context, prefix, key string, opts storage.WatchOptions) <-chan storage.Event {
+// cacher returns prefix's cache, made now if the server has started; nil
+// before Start.
+func (w *watchCaches) cacher(prefix string) *cacher.Cacher {
 	w.mu.Lock()
+	defer w.mu.Unlock()
 	c := w.byPref[prefix]
 	if c == nil && w.ctx != nil {
 		c = cacher.New(w.ctx, w.store, prefix, w.log.With("prefix", prefix))
 		w.byPref[prefix] = c
 	}
-	w.mu.Unlock()
+	return c
+}
+
+// loaded returns prefix's cache if it has loaded its initial list (making
+// it if need be), nil otherwise; it does not block.
+func (w *watchCaches) loaded(prefix string) *cacher.Cacher {
+	c := w.cacher(prefix)
+	if c == nil {
+		return nil
+	}
+	select {
+	case <-c.Ready():
+		return c
+	default:
+		return nil
+	}
+}
+
+// noteWrite records that this server wrote under prefix at revision rev.
+func (w *watchCaches) noteWrite(prefix string, rev int64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.wrote[prefix] = max(w.wrote[prefix], rev)
+}
+
+// written is the revision of this server's newest write under prefix (0
+// if none).
+func (w *watchCaches) written(prefix string) int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.wrote[prefix]
+}
+
+// watch serves a watch under key (within prefix) from the cache when it can.
+func (w *watchCaches) watch(ctx context.Context, prefix, key string, opts storage.WatchOptions) <-chan storage.Event {
+	c := w.cacher(prefix)
 	if c != nil && c.Covers(opts.After) {
 		return c.Watch(ctx, key, opts)
 	}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/capstan/capstan/internal/apis"
 	"github.com/capstan/capstan/internal/apiserver/admission"
-	"github.com/capstan/capstan/internal/storage"
 )
 
 func dryRun(rq *request) bool { return len(rq.q["dryRun"]) > 0 }
@@ -89,18 +88,18 @@ func (s *Server) createObject(rq *request, obj runtime.Object, track bool) error
 		release()
 		return storageError(err, rq.gr(), m.GetName())
 	}
+	s.noteWrite(rq.res, out)
 	if out, err = rq.res.present(out); err != nil {
 		return err
 	}
 	return s.writeObject(rq, http.StatusCreated, out)
 }
 
-// checkNamespaceOpen refuses objects in a missing or terminating namespace.
+// checkNamespaceOpen refuses objects in a missing or terminating
+// namespace; it reads the namespace as admission does (watch cache, else
+// store).
 func (s *Server) checkNamespaceOpen(rq *request, name string) error {
-	nsObj, err := s.store.Get(rq.ctx, s.namespaces().key("", rq.ri.namespace))
-	if errors.Is(err, storage.ErrNotFound) {
-		return apierrors.NewNotFound(corev1.Resource("namespaces"), rq.ri.namespace)
-	}
+	nsObj, err := cachedLookup{storeLookup{s}}.Get(rq.ctx, corev1.SchemeGroupVersion.WithResource("namespaces"), "", rq.ri.namespace)
 	if err != nil {
 		return storageError(err, corev1.Resource("namespaces"), rq.ri.namespace)
 	}
@@ -185,6 +184,8 @@ func (s *Server) updateWith(rq *request, view view, track bool, produce func(cur
 	out, err := s.store.GuaranteedUpdate(rq.ctx, key, compute)
 	if errors.Is(err, errDryRun) {
 		out, err = dryResult, nil
+	} else if err == nil {
+		s.noteWrite(rq.res, out)
 	}
 	if err != nil {
 		return storageError(err, rq.gr(), rq.ri.name)

@@ -71,7 +71,26 @@ func Start(t testing.TB, mutate func(*apiserver.Config)) *Server {
 		h.ServeHTTP(w, r.WithContext(apiserver.WithUser(r.Context(), admin)))
 	}))
 	t.Cleanup(srv.Close)
-	return &Server{API: api, Store: store, URL: srv.URL, Config: &rest.Config{Host: srv.URL, QPS: -1}, http: srv}
+	tr := clientTransport()
+	t.Cleanup(tr.CloseIdleConnections)
+	return &Server{API: api, Store: store, URL: srv.URL, Config: &rest.Config{Host: srv.URL, QPS: -1, Transport: tr}, http: srv}
+}
+
+// maxIdleConnsPerHost is how many idle connections the clients of Config
+// keep to the server.
+const maxIdleConnsPerHost = 512
+
+// clientTransport is the transport of every client made from a Server's
+// Config. The test server speaks plain HTTP/1.1, one request in flight per
+// connection, for which client-go would use http.DefaultTransport: it keeps
+// only 2 idle connections per host, so concurrent clients (informers,
+// controllers, 32 pod creators) dialed and closed a TCP connection for
+// nearly every request. A real server is TLS with HTTP/2 and multiplexes
+// one connection; this pool keeps enough connections open instead.
+func clientTransport() *http.Transport {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 2*maxIdleConnsPerHost, maxIdleConnsPerHost
+	return tr
 }
 
 // Clientset returns a typed client; protobuf selects the protobuf encoding.

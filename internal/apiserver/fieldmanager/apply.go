@@ -101,7 +101,7 @@ func (m *Manager) managedForApply(pt typed.ParseableType, gvk schema.GroupVersio
 	if len(mf.fields) > 0 || cur == nil {
 		return mf, nil
 	}
-	zero, err := m.toTyped(pt, gvk, nil)
+	zero, err := m.zeroOf(pt, gvk)
 	if err != nil {
 		return managed{}, err
 	}

@@ -25,6 +25,8 @@ type Manager struct {
 	once    sync.Once
 	parser  *typed.Parser
 	initErr error
+
+	kinds kindCache
 }
 
 // Option configures a Manager.
@@ -54,8 +56,8 @@ func New(scheme *runtime.Scheme, opts ...Option) (*Manager, error) {
 	return m, nil
 }
 
-// typeOf returns the parseable merge type of kind gvk.
-func (m *Manager) typeOf(gvk schema.GroupVersionKind) (typed.ParseableType, error) {
+// buildType returns the parseable merge type of kind gvk (see typeOf).
+func (m *Manager) buildType(gvk schema.GroupVersionKind) (typed.ParseableType, error) {
 	m.once.Do(func() { m.parser, m.initErr = newParser() })
 	if m.initErr != nil {
 		return typed.ParseableType{}, fmt.Errorf("build merge schema: %w", m.initErr)
@@ -71,9 +73,10 @@ func (m *Manager) typeOf(gvk schema.GroupVersionKind) (typed.ParseableType, erro
 	return pt, nil
 }
 
-// updater returns the merge updater for one request: subresource decides
-// which fields a write may own (see ownershipFilter).
-func (m *Manager) updater(gvk schema.GroupVersionKind, subresource string) *merge.Updater {
+// buildUpdater returns the merge updater of kind gvk written through
+// subresource, which decides which fields a write may own (see
+// ownershipFilter and updater).
+func (m *Manager) buildUpdater(gvk schema.GroupVersionKind, subresource string) *merge.Updater {
 	version := fieldpath.APIVersion(gvk.GroupVersion().String())
 	b := merge.UpdaterBuilder{
 		Converter:    versionConverter{m: m, gvk: gvk},

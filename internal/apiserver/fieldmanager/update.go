@@ -49,7 +49,7 @@ func (m *Manager) Update(ctx context.Context, gvk schema.GroupVersionKind, cur, 
 	if err != nil {
 		return nil, fmt.Errorf("update %s: %w", gvk, err)
 	}
-	live, err := m.toTyped(pt, gvk, cur)
+	live, err := m.liveOrZero(pt, gvk, cur)
 	if err != nil {
 		return nil, fmt.Errorf("update %s: %w", gvk, err)
 	}
