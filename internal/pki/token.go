@@ -25,9 +25,9 @@ func (t BootstrapToken) Matches(secret string) bool {
 	return subtle.ConstantTimeCompare([]byte(t.Secret), []byte(secret)) == 1
 }
 
-func bootstrapTokenPattern() *regexp.Regexp {
-	return regexp.MustCompile(`^([a-z0-9]{6})\.([a-z0-9]{16})$`)
-}
+// bootstrapTokenPattern is compiled once: every bearer token is tried as a
+// bootstrap token first.
+var bootstrapTokenPattern = regexp.MustCompile(`^([a-z0-9]{6})\.([a-z0-9]{16})$`)
 
 // NewBootstrapToken returns a random token.
 func NewBootstrapToken() (BootstrapToken, error) {
@@ -44,7 +44,7 @@ func NewBootstrapToken() (BootstrapToken, error) {
 
 // ParseBootstrapToken parses "<id>.<secret>".
 func ParseBootstrapToken(s string) (BootstrapToken, error) {
-	m := bootstrapTokenPattern().FindStringSubmatch(s)
+	m := bootstrapTokenPattern.FindStringSubmatch(s)
 	if m == nil {
 		return BootstrapToken{}, fmt.Errorf("malformed bootstrap token: want <6 chars [a-z0-9]>.<16 chars [a-z0-9]>")
 	}

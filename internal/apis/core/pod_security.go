@@ -65,9 +65,12 @@ func validateIDs(user, group *int64, fldPath *field.Path) field.ErrorList {
 	return allErrs
 }
 
+// sysctlNamePattern is compiled once: validation runs on every pod write.
+var sysctlNamePattern = regexp.MustCompile(sysctlNamePatternFmt)
+
 func validateSysctls(sysctls []v1.Sysctl, fldPath *field.Path) field.ErrorList {
 	var allErrs field.ErrorList
-	pattern := regexp.MustCompile(sysctlNamePatternFmt)
+	pattern := sysctlNamePattern
 	names := sets.New[string]()
 	for i, s := range sysctls {
 		namePath := fldPath.Index(i).Child("name")
