@@ -26,10 +26,12 @@ import (
 )
 
 // Credentials are how the agent reaches the API server (as
-// system:node:<name>) and how its kubelet API proves itself and checks its
-// callers.
+// system:node:<name>), how its service proxy does (as system:kube-proxy),
+// and how its kubelet API proves itself and checks its callers.
 type Credentials struct {
-	API        *rest.Config
+	API *rest.Config
+	// Proxy is the service proxy's own identity, system:kube-proxy.
+	Proxy      *rest.Config
 	KubeletTLS *tls.Config
 }
 
@@ -43,7 +45,8 @@ func nodeSpecs(nodeName string, ips []net.IP) (client, serving pki.LeafSpec) {
 }
 
 // LocalCredentials issues the credentials of the agent inside `capstan
-// server` straight from the cluster CA.
+// server` straight from the cluster CA: the node's client and serving
+// certificates and the service proxy's client certificate.
 func LocalCredentials(ca *pki.KeyPair, serverURL, nodeName string, ips []net.IP, now time.Time) (*Credentials, error) {
 	clientSpec, servingSpec := nodeSpecs(nodeName, ips)
 	client, err := ca.Issue(clientSpec, now)
@@ -54,18 +57,38 @@ func LocalCredentials(ca *pki.KeyPair, serverURL, nodeName string, ips []net.IP,
 	if err != nil {
 		return nil, fmt.Errorf("kubelet serving certificate: %w", err)
 	}
-	return newCredentials(ca.Cert, serverURL, client, serving)
+	proxy, err := ca.Issue(proxySpec(), now)
+	if err != nil {
+		return nil, fmt.Errorf("kube-proxy client certificate: %w", err)
+	}
+	return newCredentials(ca.Cert, serverURL, client, serving, proxy)
 }
 
-func newCredentials(ca *x509.Certificate, serverURL string, client, serving *pki.KeyPair) (*Credentials, error) {
-	keyPEM, err := client.KeyPEM()
+// newCredentials builds the credentials of a node; proxy may be nil (no
+// Proxy config yet).
+func newCredentials(ca *x509.Certificate, serverURL string, client, serving, proxy *pki.KeyPair) (*Credentials, error) {
+	caPEM := (&pki.KeyPair{Cert: ca}).CertPEM()
+	api, err := clientConfig(caPEM, serverURL, client)
 	if err != nil {
 		return nil, err
 	}
-	caPEM := (&pki.KeyPair{Cert: ca}).CertPEM()
-	api := &rest.Config{Host: serverURL, QPS: 50, Burst: 100,
-		TLSClientConfig: rest.TLSClientConfig{CAData: caPEM, CertData: client.CertPEM(), KeyData: keyPEM}}
-	return &Credentials{API: api, KubeletTLS: (&pki.KeyPair{Cert: ca}).ServingTLS(serving)}, nil
+	creds := &Credentials{API: api, KubeletTLS: (&pki.KeyPair{Cert: ca}).ServingTLS(serving)}
+	if proxy != nil {
+		if creds.Proxy, err = clientConfig(caPEM, serverURL, proxy); err != nil {
+			return nil, err
+		}
+	}
+	return creds, nil
+}
+
+// clientConfig is a client of serverURL authenticating with kp.
+func clientConfig(caPEM []byte, serverURL string, kp *pki.KeyPair) (*rest.Config, error) {
+	keyPEM, err := kp.KeyPEM()
+	if err != nil {
+		return nil, fmt.Errorf("client key of %s: %w", kp.Cert.Subject.CommonName, err)
+	}
+	return &rest.Config{Host: serverURL, QPS: 50, Burst: 100,
+		TLSClientConfig: rest.TLSClientConfig{CAData: caPEM, CertData: kp.CertPEM(), KeyData: keyPEM}}, nil
 }
 
 // AuthorizeKubeletClient admits the API server's kubelet client and cluster
@@ -74,7 +97,8 @@ func AuthorizeKubeletClient(cert *x509.Certificate) bool {
 	return cert.Subject.CommonName == pki.KubeletClientName || slices.Contains(cert.Subject.Organization, "system:masters")
 }
 
-// File names of a joined agent's credentials in its pki dir.
+// File names of a joined agent's credentials in its pki dir (and
+// proxyBase, kube-proxy.crt/.key).
 const (
 	caFile      = "ca.crt"
 	clientBase  = "node"
@@ -85,12 +109,15 @@ const (
 // JoinCredentials returns a joined agent's credentials: loaded from dir when
 // present and valid for another day, otherwise obtained with the join token
 // (TLS bootstrap): the CA is read from cluster-info and checked against the
-// token's hash, then a client and a serving certificate are requested as
-// CertificateSigningRequests and stored in dir.
+// token's hash, then a client and a serving certificate for the node and a
+// client certificate for the service proxy (system:kube-proxy, requested as
+// the bootstrapper) are requested as CertificateSigningRequests and stored
+// in dir. A missing or expiring proxy certificate alone is requested again
+// with the token, keeping the node's.
 func JoinCredentials(ctx context.Context, serverURL string, token pki.JoinToken, dir, nodeName string, ips []net.IP, log *slog.Logger) (*Credentials, error) {
 	now := time.Now()
 	if creds, err := loadCredentials(dir, serverURL, now); err == nil {
-		return creds, nil
+		return withProxyIdentity(ctx, creds, serverURL, token, dir, now, log)
 	} else if !errors.Is(err, os.ErrNotExist) {
 		log.Info("stored node credentials unusable; joining again", "err", err)
 	}
@@ -98,7 +125,7 @@ func JoinCredentials(ctx context.Context, serverURL string, token pki.JoinToken,
 	if err != nil {
 		return nil, err
 	}
-	boot, err := kubernetes.NewForConfig(&rest.Config{Host: serverURL, BearerToken: token.Bootstrap.String(), TLSClientConfig: rest.TLSClientConfig{CAData: caPEM}})
+	boot, err := bootstrapClient(serverURL, token, caPEM)
 	if err != nil {
 		return nil, err
 	}
@@ -107,11 +134,15 @@ func JoinCredentials(ctx context.Context, serverURL string, token pki.JoinToken,
 	if err != nil {
 		return nil, fmt.Errorf("node client certificate: %w", err)
 	}
-	partial, err := newCredentials(ca, serverURL, client, client)
+	proxy, err := requestProxyCertificate(ctx, boot)
 	if err != nil {
 		return nil, err
 	}
-	asNode, err := kubernetes.NewForConfig(partial.API)
+	partial, err := newCredentials(ca, serverURL, client, client, nil)
+	if err != nil {
+		return nil, err
+	}
+	asNode, err := newLazyClientset(partial.API)
 	if err != nil {
 		return nil, err
 	}
@@ -126,13 +157,13 @@ func JoinCredentials(ctx context.Context, serverURL string, token pki.JoinToken,
 	if err := os.WriteFile(filepath.Join(dir, caFile), caPEM, 0o644); err != nil {
 		return nil, fmt.Errorf("store CA: %w", err)
 	}
-	for base, kp := range map[string]*pki.KeyPair{clientBase: client, servingBase: serving} {
+	for base, kp := range map[string]*pki.KeyPair{clientBase: client, servingBase: serving, proxyBase: proxy} {
 		if err := kp.Write(dir, base); err != nil {
 			return nil, fmt.Errorf("store %s certificate: %w", base, err)
 		}
 	}
 	log.Info("joined the cluster", "node", nodeName, "server", serverURL)
-	return newCredentials(ca, serverURL, client, serving)
+	return newCredentials(ca, serverURL, client, serving, proxy)
 }
 
 func loadCredentials(dir, serverURL string, now time.Time) (*Credentials, error) {
@@ -146,22 +177,19 @@ func loadCredentials(dir, serverURL string, now time.Time) (*Credentials, error)
 	}
 	var pairs []*pki.KeyPair
 	for _, base := range []string{clientBase, servingBase} {
-		kp, err := pki.LoadKeyPair(dir, base)
+		kp, err := loadValidKeyPair(dir, base, now)
 		if err != nil {
 			return nil, err
 		}
-		if now.Add(renewBefore).After(kp.Cert.NotAfter) {
-			return nil, fmt.Errorf("%s certificate expires %s", base, kp.Cert.NotAfter.Format(time.RFC3339))
-		}
 		pairs = append(pairs, kp)
 	}
-	return newCredentials(ca, serverURL, pairs[0], pairs[1])
+	return newCredentials(ca, serverURL, pairs[0], pairs[1], nil)
 }
 
 // fetchCA reads the CA from cluster-info without trusting the connection,
 // and accepts it only if it matches the join token's hash.
 func fetchCA(ctx context.Context, serverURL string, token pki.JoinToken) (*x509.Certificate, []byte, error) {
-	anon, err := kubernetes.NewForConfig(&rest.Config{Host: serverURL, TLSClientConfig: rest.TLSClientConfig{Insecure: true}})
+	anon, err := newLazyClientset(&rest.Config{Host: serverURL, TLSClientConfig: rest.TLSClientConfig{Insecure: true}})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,7 +1,8 @@
 // Package agent composes the node role: it obtains the node's credentials
-// (issued by the local CA inside `capstan server`, or through TLS bootstrap
-// with a join token for `capstan agent`), supervises containerd, and runs the
-// kubelet and its HTTPS API for one node.
+// and the service proxy's own (system:kube-proxy; issued by the local CA
+// inside `capstan server`, or through TLS bootstrap with a join token for
+// `capstan agent`), supervises containerd, and runs the kubelet and its
+// HTTPS API for one node. The service proxy must not run as the node.
 //
 // It is wiring: the pieces live in internal/kubelet/... and
 // internal/agent/containerd. Like every component but the API server, it

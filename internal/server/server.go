@@ -452,6 +452,9 @@ func reconcileRBAC(ctx context.Context, authorizer *authz.Chain, loopback *rest.
 	if err := authz.ReconcileDefaults(ctx, kubernetes.NewForConfigOrDie(loopback), policy); err != nil {
 		return err
 	}
+	if err := authz.DeleteRetired(ctx, kubernetes.NewForConfigOrDie(loopback)); err != nil {
+		return err
+	}
 	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	return authorizer.WaitFor(wctx, policy)

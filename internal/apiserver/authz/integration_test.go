@@ -201,9 +201,17 @@ func TestNodeIdentity(t *testing.T) {
 	if _, err := n1.CoreV1().Secrets("default").List(ctx, one("unrelated")); !apierrors.IsForbidden(err) {
 		t.Fatalf("node lists an unrelated secret by name = %v, want 403", err)
 	}
-	// The proxy's reads come from the system:node-proxier binding.
-	if _, err := n1.DiscoveryV1().EndpointSlices("").List(ctx, metav1.ListOptions{}); err != nil {
-		t.Fatalf("node lists endpointslices: %v", err)
+	// The proxy's reads come from the system:node-proxier binding of its
+	// own identity, system:kube-proxy; the node has none of them.
+	if _, err := n1.DiscoveryV1().EndpointSlices("").List(ctx, metav1.ListOptions{}); !apierrors.IsForbidden(err) {
+		t.Fatalf("node lists endpointslices = %v, want 403", err)
+	}
+	kp := clientAs(t, srv, apiserver.User{Name: "system:kube-proxy", Groups: []string{"system:authenticated"}})
+	if _, err := kp.DiscoveryV1().EndpointSlices("").List(ctx, metav1.ListOptions{}); err != nil {
+		t.Fatalf("kube-proxy lists endpointslices: %v", err)
+	}
+	if _, err := kp.CoreV1().Secrets("default").List(ctx, metav1.ListOptions{}); !apierrors.IsForbidden(err) {
+		t.Fatalf("kube-proxy lists secrets = %v, want 403", err)
 	}
 	if _, err := n1.AppsV1().Deployments("").List(ctx, metav1.ListOptions{}); !apierrors.IsForbidden(err) {
 		t.Fatalf("node lists deployments = %v, want 403", err)

@@ -1,8 +1,13 @@
 package authz
 
 import (
+	"context"
+	"fmt"
+
 	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 )
 
 const (
@@ -101,8 +106,9 @@ func componentBindings() []rbacv1.ClusterRoleBinding {
 		// The cluster DNS runs as CoreDNS's service account, with CoreDNS's role.
 		clusterBinding("system:coredns", "system:coredns", serviceAccount("kube-system", "coredns")),
 		clusterBinding("system:kube-controller-manager", "system:kube-controller-manager", user("system:kube-controller-manager")),
-		// Capstan's agents run the service proxy and pod routes as the node.
-		clusterBinding("capstan:node-proxier", "system:node-proxier", group("system:nodes")),
+		// Capstan's agents run the service proxy as system:kube-proxy (the
+		// system:node-proxier binding above), not as the node: see
+		// RetiredClusterRoleBindings.
 		// Joining nodes create CSRs with a bootstrap token, as kubeadm allows.
 		clusterBinding("capstan:kubelet-bootstrap", "system:node-bootstrapper", group("system:bootstrappers")),
 		clusterBinding("capstan:node-autoapprove-bootstrap", "system:certificates.k8s.io:certificatesigningrequests:nodeclient", group("system:bootstrappers")),
@@ -222,4 +228,40 @@ func systemRoles() []rbacv1.ClusterRole {
 			rule([]string{"delete"}, core(), "secrets"),
 			rule(create, core(), "serviceaccounts/token")),
 	}
+}
+
+// RetiredClusterRoleBindings names the bindings earlier Capstan versions
+// put in the default policy and this one no longer grants. Reconciling
+// only adds, so a server deletes them at start (DeleteRetired).
+//
+// capstan:node-proxier bound system:node-proxier to group system:nodes
+// while agents ran the service proxy as the node; the proxy now has its own
+// identity, system:kube-proxy, and nodes need nothing from that role that
+// system:node does not grant.
+func RetiredClusterRoleBindings() []string {
+	return []string{"capstan:node-proxier"}
+}
+
+// DeleteRetired deletes the retired default bindings still present, unless
+// an operator took one over (annotation autoupdate=false, or the
+// bootstrapping label removed).
+func DeleteRetired(ctx context.Context, cs kubernetes.Interface) error {
+	crbs := cs.RbacV1().ClusterRoleBindings()
+	for _, name := range RetiredClusterRoleBindings() {
+		cur, err := crbs.Get(ctx, name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("get retired ClusterRoleBinding %s: %w", name, err)
+		}
+		if cur.Annotations[autoUpdateAnnotation] == "false" || cur.Labels[bootstrappingLabel] != "rbac-defaults" {
+			continue
+		}
+		err = crbs.Delete(ctx, name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &cur.UID}})
+		if err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("delete retired ClusterRoleBinding %s: %w", name, err)
+		}
+	}
+	return nil
 }

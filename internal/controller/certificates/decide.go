@@ -87,8 +87,34 @@ func autoApproval(csr *certv1.CertificateSigningRequest, spec pki.LeafSpec) (str
 		if self {
 			return "Auto approving kubelet serving certificate requested by its own node.", true
 		}
+	case certv1.KubeAPIServerClientSignerName:
+		if isKubeProxyRequest(csr, spec) {
+			return "Auto approving kube-proxy client certificate requested by a bootstrapper.", true
+		}
 	}
 	return "", false
+}
+
+// kubeProxyUser is the identity of every node's service proxy, bound to
+// system:node-proxier by the default policy.
+const kubeProxyUser = "system:kube-proxy"
+
+// isKubeProxyRequest reports whether csr is exactly a joining node's request
+// for the service proxy's client certificate: CN system:kube-proxy and no
+// O, usages exactly digital signature, key encipherment and client auth,
+// asked by a member of system:bootstrappers (a join token). This is a
+// Capstan rule: upstream leaves such requests to an administrator, but a
+// join token holder is already trusted to add nodes, and each node runs a
+// proxy. signingSpec has already refused subject alternative names.
+func isKubeProxyRequest(csr *certv1.CertificateSigningRequest, spec pki.LeafSpec) bool {
+	if spec.CommonName != kubeProxyUser || len(spec.Organization) > 0 || !slices.Contains(csr.Spec.Groups, "system:bootstrappers") {
+		return false
+	}
+	want := []certv1.KeyUsage{certv1.UsageDigitalSignature, certv1.UsageKeyEncipherment, certv1.UsageClientAuth}
+	got := slices.Clone(csr.Spec.Usages)
+	slices.Sort(got)
+	slices.Sort(want)
+	return slices.Equal(slices.Compact(got), want)
 }
 
 // validity is how long a signed certificate lasts: spec.expirationSeconds

@@ -9,7 +9,12 @@
 //     automatically when the node asks for its own name (upstream leaves
 //     these to an operator; a node agent joining with a token needs one);
 //   - kubernetes.io/kube-apiserver-client: signed once someone approves them
-//     (kubectl certificate approve).
+//     (kubectl certificate approve). One shape is approved automatically, a
+//     Capstan rule: CN system:kube-proxy with no O, usages exactly digital
+//     signature, key encipherment and client auth, requested by a member of
+//     system:bootstrappers. Joining agents use it for their service proxy's
+//     own identity (upstream would need an administrator; a join token
+//     holder is already trusted to add nodes).
 //
 // Decisions are pure functions of the request; the controller only moves
 // them through the API. It must not hand out certificates for other signers.
