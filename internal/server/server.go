@@ -2,40 +2,26 @@ package server
 
 import (
 	"context"
-	"crypto/tls"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	clientv3 "go.etcd.io/etcd/client/v3"
-	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/apimachinery/pkg/version"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/utils/clock"
 
 	"github.com/capstan/capstan/internal/agent"
-	"github.com/capstan/capstan/internal/apis"
-	"github.com/capstan/capstan/internal/apiserver"
 	"github.com/capstan/capstan/internal/apiserver/authz"
-	"github.com/capstan/capstan/internal/controller/manager"
 	"github.com/capstan/capstan/internal/dns"
 	"github.com/capstan/capstan/internal/etcd"
 	"github.com/capstan/capstan/internal/pki"
-	"github.com/capstan/capstan/internal/scheduler"
-	schedprofile "github.com/capstan/capstan/internal/scheduler/profile"
-	"github.com/capstan/capstan/internal/storage"
 )
 
 // Config is the configuration of `capstan server`.
@@ -104,230 +90,25 @@ func (r *Running) Wait() error { return <-r.done }
 // Start brings up etcd, the PKI and the API server, and returns once the API
 // serves. Everything stops when ctx is cancelled; Wait reports the end.
 func Start(ctx context.Context, cfg Config) (*Running, error) {
-	log := cfg.Log
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
-	var profiles []scheduler.ProfileConfig
-	if cfg.SchedulerConfig != "" {
-		p, err := schedprofile.LoadFile(cfg.SchedulerConfig)
-		if err != nil {
+	b := &boot{cfg: cfg, log: cfg.Log}
+	// Every file and flag is checked before etcd starts.
+	if err := b.options(); err != nil {
+		return nil, err
+	}
+	for _, step := range []func(context.Context) error{b.openStorage, b.credentials, b.buildAPI, b.serve} {
+		if err := step(ctx); err != nil {
+			b.undo()
 			return nil, err
 		}
-		profiles = p
 	}
-	lbPool, err := cfg.ServiceLB.pool()
-	if err != nil {
-		return nil, err
-	}
-	serviceCIDR, serviceCIDR2, err := parseCIDRPair("--service-cidr", cfg.ServiceCIDR)
-	if err != nil {
-		return nil, err
-	}
-	if cfg.ClusterCIDR == "" {
-		cfg.ClusterCIDR = "10.42.0.0/16"
-	}
-	clusterCIDR, clusterCIDR2, err := parseCIDRPair("--cluster-cidr", cfg.ClusterCIDR)
-	if err != nil {
-		return nil, err
-	}
-	auth, err := buildAuth(cfg.Auth, log)
-	if err != nil {
-		return nil, err
-	}
-	encAudit, err := loadEncAudit(cfg.EncAudit, log.With("component", "audit"))
-	if err != nil {
-		return nil, err
-	}
-	client, closeEtcd, err := openEtcd(ctx, cfg, log)
-	if err != nil {
-		return nil, err
-	}
-	stop := func() { closeEtcd() }
-	advertise := advertiseAddress()
-	url := "https://" + net.JoinHostPort(loopbackFor(cfg.BindAddress), strconv.Itoa(cfg.HTTPSPort))
-	kubeconfig := filepath.Join(cfg.DataDir, pki.AdminKubeconfig)
-	certs, err := pki.EnsureCluster(filepath.Join(cfg.DataDir, "pki"), kubeconfig, servingSANs(serviceCIDR, advertise, url), time.Now())
-	if err != nil {
-		stop()
-		return nil, fmt.Errorf("cluster certificates: %w", err)
-	}
-	tlsCfg := certs.ServerTLS()
-	kubeletTLS, err := certs.KubeletClientTLS(time.Now())
-	if err != nil {
-		stop()
-		return nil, err
-	}
-	loopback, err := loopbackConfig(certs, url)
-	if err != nil {
-		stop()
-		return nil, err
-	}
-	ids := newIdentities(certs.CA, url)
-	cmConfig, err := ids.controllerManager()
-	if err != nil {
-		stop()
-		return nil, err
-	}
-	schedConfig, err := ids.scheduler()
-	if err != nil {
-		stop()
-		return nil, err
-	}
-	scheme, err := apis.NewScheme()
-	if err != nil {
-		stop()
-		return nil, err
-	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	store := storage.New(client, storage.NewProtobufCodec(scheme), "/registry", encAudit.storeOptions(scheme)...)
-	etcdMetrics, err := storage.NewMetrics(reg)
-	if err != nil {
-		stop()
-		return nil, err
-	}
-	store.SetMetrics(etcdMetrics)
-	auditLog, closeAudit, err := encAudit.openAudit(reg, log.With("component", "audit"))
-	if err != nil {
-		stop()
-		return nil, err
-	}
-	stopEtcd := stop
-	stop = func() { closeAudit(); stopEtcd() }
-	saIssuer, saAuthenticator, err := serviceAccountTokens(cfg, filepath.Join(cfg.DataDir, "pki"), store, advertise, log)
-	if err != nil {
-		stop()
-		return nil, err
-	}
-	saAuthenticator = tuneServiceAccountAuthn(saAuthenticator, loopback)
-	// RBAC and Node authorization, fed by storage watches (upstream's
-	// --authorization-mode=Node,RBAC).
-	authorizer := authz.New(authz.Config{Source: store, GetObject: store.Get, Log: log.With("component", "authz"), Clock: clock.RealClock{}, After: auth.after})
-	var rbacReady atomic.Bool
-	if err := authorizer.Start(ctx); err != nil {
-		stop()
-		return nil, fmt.Errorf("start authorizer: %w", err)
-	}
-	api, err := apiserver.New(apiserver.Config{
-		Store: store, Authorizer: authorizer,
-		Log: log.With("component", "apiserver"), Clock: clock.RealClock{},
-		Registerer: reg, Gatherer: reg, ServiceCIDR: serviceCIDR, Version: Version(),
-		AdvertiseAddress: advertise, Port: cfg.HTTPSPort, KubeletClientTLS: kubeletTLS,
-		ServiceAccountIssuer: saIssuer, TokenAuthenticators: append([]apiserver.TokenAuthenticator{saAuthenticator}, auth.tokens...),
-		DefaultNotReadyTolerationSeconds: cfg.DefaultNotReadyTolerationSeconds, DefaultUnreachableTolerationSeconds: cfg.DefaultUnreachableTolerationSeconds,
-		ReadyHooks: []apiserver.ReadyHook{{Name: "rbac/bootstrap-roles", Check: func(context.Context) error {
-			if !rbacReady.Load() {
-				return errors.New("default RBAC roles and bindings not reconciled yet")
-			}
-			return nil
-		}}},
-		Audit: auditLog,
-		// Dual-stack Services when --service-cidr names two ranges.
-		SecondaryServiceCIDR: serviceCIDR2,
-	})
-	if err != nil {
-		stop()
-		return nil, fmt.Errorf("build API server: %w", err)
-	}
-	if err := api.Start(ctx); err != nil {
-		stop()
-		return nil, err
-	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.BindAddress, strconv.Itoa(cfg.HTTPSPort)))
-	if err != nil {
-		stop()
-		return nil, fmt.Errorf("listen on %s:%d: %w", cfg.BindAddress, cfg.HTTPSPort, err)
-	}
-	srv := &http.Server{Handler: api.Handler(), TLSConfig: tlsCfg, ReadHeaderTimeout: 30 * time.Second,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
-	r := &Running{Kubeconfig: kubeconfig, URL: url, Loopback: loopback, done: make(chan error, 1)}
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(tls.NewListener(ln, tlsCfg)) }()
-	log.Info("API server listening", "url", url, "kubeconfig", kubeconfig)
-	if err := ensureIssuerDiscoveryRole(ctx, kubernetes.NewForConfigOrDie(loopback)); err != nil {
-		log.Warn("service account issuer discovery role not created", "err", err)
-	}
-	if err := reconcileRBAC(ctx, authorizer, loopback); err != nil {
-		// /readyz reports poststarthook/rbac/bootstrap-roles failing until
-		// a retry succeeds.
-		log.Warn("default RBAC roles and bindings not reconciled; retrying", "err", err)
-		go retryRBAC(ctx, authorizer, loopback, &rbacReady, log)
-	} else {
-		rbacReady.Store(true)
-	}
-	if err := publishClusterInfo(ctx, kubernetes.NewForConfigOrDie(loopback), certs.CA,
-		"https://"+net.JoinHostPort(advertise.String(), strconv.Itoa(cfg.HTTPSPort))); err != nil {
-		log.Warn("agents cannot join until cluster-info is published", "err", err)
-	}
-	if err := ensureServiceAccounts(ctx, kubernetes.NewForConfigOrDie(loopback), componentServiceAccounts()); err != nil {
-		log.Warn("component service accounts not created", "err", err)
-	}
-	// The DNS starts once its role exists, so its first lists are not refused.
-	if err := startDNS(ctx, cfg, loopback, ids, serviceCIDR, advertise, log.With("component", "dns")); err != nil {
-		log.Warn("cluster DNS not started", "err", err)
-	}
-	cctx, stopControllers := context.WithCancel(ctx)
-	controllersDone := make(chan struct{})
-	host, _ := os.Hostname()
-	identity := host + "_" + string(uuid.NewUUID())
-	go func() {
-		defer close(controllersDone)
-		var wg sync.WaitGroup
-		wg.Go(func() {
-			cm := manager.Config{RestConfig: cmConfig, ClientConfigFor: ids.serviceAccount, CA: certs.CA, ClusterCIDR: clusterCIDR,
-				Log: log.With("component", "controller-manager"), Identity: identity}
-			cm.LegacyTokens = saIssuer
-			cm.SecondaryClusterCIDR = clusterCIDR2
-			cm.ServiceLBPool, cm.DisableServiceLB = lbPool, cfg.ServiceLB.Disable
-			runElected(cctx, cm.Log, func(ctx context.Context) error { return manager.Run(ctx, cm) })
-		})
-		wg.Go(func() {
-			sc := scheduler.Config{RestConfig: schedConfig, Log: log.With("component", "scheduler"), Identity: identity,
-				Profiles: profiles, LeaderElect: true, Registerer: reg}
-			runElected(cctx, sc.Log, func(ctx context.Context) error { return scheduler.Run(ctx, sc) })
-		})
-		wg.Wait()
-	}()
-	agentDone, agentErr := make(chan struct{}), make(chan error, 1)
-	actx, stopAgent := context.WithCancel(ctx)
-	go func() {
-		defer close(agentDone)
-		if cfg.DisableAgent {
-			return
-		}
-		if err := runAgent(actx, cfg, serviceCIDR, certs.CA, url, kubernetes.NewForConfigOrDie(loopback), log); err != nil {
-			agentErr <- fmt.Errorf("node agent: %w", err)
-		}
-	}()
-	go func() {
-		var err error
-		select {
-		case <-ctx.Done():
-		case err = <-serveErr:
-		case err = <-agentErr:
-		}
-		// The agent and controllers stop first: they talk to the API to the end.
-		stopAgent()
-		<-agentDone
-		stopControllers()
-		<-controllersDone
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		if serr := srv.Shutdown(sctx); serr != nil && !errors.Is(serr, http.ErrServerClosed) {
-			log.Warn("shutdown API server", "err", serr)
-		}
-		stop()
-		if errors.Is(err, http.ErrServerClosed) {
-			err = nil
-		}
-		log.Info("server stopped")
-		r.done <- err
-	}()
-	return r, nil
+	b.bootstrap(ctx)
+	return b.run(ctx), nil
 }
 
 // runAgent runs this machine's node agent with credentials issued by the
