@@ -56,6 +56,12 @@ func newAgentCommand() *cobra.Command {
 				return err
 			}
 			cfg.Log = newLogger(verbose)
+			mem, err := agent.EffectiveMemoryPolicy(agent.DefaultMemoryPolicy(), os.Getenv)
+			if err != nil {
+				return err
+			}
+			mem.Apply()
+			cfg.Log.Info("agent memory policy", "policy", mem.String())
 			if cfg.NodeName == "" {
 				h, err := os.Hostname()
 				if err != nil {

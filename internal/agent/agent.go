@@ -130,9 +130,13 @@ func Run(ctx context.Context, cfg Config) error {
 	if err := images.EnsurePause(ctx, is, endpoint, tmp); err != nil {
 		return err
 	}
-	client, err := kubernetes.NewForConfig(cfg.Credentials.API)
+	client, err := newLazyClientset(cfg.Credentials.API)
 	if err != nil {
 		return fmt.Errorf("build client: %w", err)
+	}
+	proxyClient, err := proxyClientOf(cfg.Credentials)
+	if err != nil {
+		return err
 	}
 	events := record.NewBroadcaster(record.WithContext(ctx))
 	defer events.Shutdown()
@@ -207,7 +211,7 @@ func Run(ctx context.Context, cfg Config) error {
 	run("eviction", evictions.Run)
 	run("image gc", imageGC.Run)
 	run("service proxy", func(ctx context.Context) error {
-		return proxy.Run(ctx, proxy.Options{Client: client, NodeName: cfg.NodeName, NodeIPs: []net.IP{net.ParseIP(cfg.NodeIP)},
+		return proxy.Run(ctx, proxy.Options{Client: proxyClient, NodeName: cfg.NodeName, NodeIPs: []net.IP{net.ParseIP(cfg.NodeIP)},
 			Log: log.With("component", "proxy"), ClusterCIDR: cfg.ClusterCIDR, Table: cfg.NFTablesPrefix + "-proxy"})
 	})
 	run("pod network", func(ctx context.Context) error {

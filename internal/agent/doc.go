@@ -7,4 +7,9 @@
 // It is wiring: the pieces live in internal/kubelet/... and
 // internal/agent/containerd. Like every component but the API server, it
 // talks to the cluster only through the API.
+//
+// It also keeps the `capstan agent` process small: API group clients are
+// built on first use (lazyClientset), and MemoryPolicy is the agent's Go
+// runtime setting. It must not change process-wide runtime settings by
+// itself: only main applies a MemoryPolicy, and never for `capstan server`.
 package agent
