@@ -22,6 +22,7 @@ import (
 	"k8s.io/client-go/kubernetes/scheme"
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/tools/record"
+	internalapi "k8s.io/cri-api/pkg/apis"
 	"k8s.io/utils/clock"
 
 	"github.com/capstan/capstan/internal/agent/containerd"
@@ -79,57 +80,16 @@ type Config struct {
 // Run runs the node agent until ctx ends.
 func Run(ctx context.Context, cfg Config) error {
 	log := cfg.Log
-	if cfg.KubeletPort == 0 {
-		cfg.KubeletPort = 10250
-	}
-	if cfg.ClusterCIDR == "" {
-		cfg.ClusterCIDR = "10.42.0.0/16"
-	}
-	if cfg.NFTablesPrefix == "" {
-		cfg.NFTablesPrefix = "capstan"
-	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return fmt.Errorf("create data dir: %w", err)
-	}
-	if m := cfg.PodNetworkMode; m != "" && m != network.ModeHostGW && m != network.ModeVXLAN {
-		return fmt.Errorf("unknown pod network mode %q (want %s or %s)", m, network.ModeHostGW, network.ModeVXLAN)
-	}
-	if cfg.NodeIP == "" {
-		ip, err := DetectNodeIP(cfg.DataDir)
-		if err != nil {
-			return err
-		}
-		cfg.NodeIP = ip
+	if err := cfg.complete(); err != nil {
+		return err
 	}
 	cniDir := filepath.Join(cfg.DataDir, "cni", "net.d")
-	endpoint, imageFs := cfg.ContainerRuntimeEndpoint, ""
-	if endpoint == "" {
-		imageFs = containerd.NewLayout(cfg.DataDir).Root
-		proc, err := containerd.Start(ctx, containerd.Options{DataDir: cfg.DataDir, Log: log,
-			CNIConfDir: cniDir, SandboxImage: images.PauseImage, StreamAddress: cfg.NodeIP})
-		if err != nil {
-			return err
-		}
-		defer func() {
-			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-			defer cancel()
-			if err := proc.Stop(sctx); err != nil {
-				log.Warn("stop containerd", "err", err)
-			}
-		}()
-		endpoint = proc.Endpoint()
-	}
-	rs, is, err := cri.Connect(ctx, endpoint, log)
+	rt, err := startRuntime(ctx, cfg, cniDir)
 	if err != nil {
 		return err
 	}
-	tmp := filepath.Join(cfg.DataDir, "tmp")
-	if err := os.MkdirAll(tmp, 0o700); err != nil {
-		return fmt.Errorf("create %s: %w", tmp, err)
-	}
-	if err := images.EnsurePause(ctx, is, endpoint, tmp); err != nil {
-		return err
-	}
+	defer rt.stop()
+	rs, is, endpoint, imageFs := rt.rs, rt.is, rt.endpoint, rt.imageFs
 	client, err := newLazyClientset(cfg.Credentials.API)
 	if err != nil {
 		return fmt.Errorf("build client: %w", err)
@@ -273,6 +233,79 @@ func writeNetworkConfig(ctx context.Context, client kubernetes.Interface, cfg Co
 		return fmt.Errorf("write CNI config for %s: %w", cidr, err)
 	}
 	return nil
+}
+
+// complete fills cfg's defaults, checks it and creates the data dir.
+func (cfg *Config) complete() error {
+	if cfg.KubeletPort == 0 {
+		cfg.KubeletPort = 10250
+	}
+	if cfg.ClusterCIDR == "" {
+		cfg.ClusterCIDR = "10.42.0.0/16"
+	}
+	if cfg.NFTablesPrefix == "" {
+		cfg.NFTablesPrefix = "capstan"
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	if m := cfg.PodNetworkMode; m != "" && m != network.ModeHostGW && m != network.ModeVXLAN {
+		return fmt.Errorf("unknown pod network mode %q (want %s or %s)", m, network.ModeHostGW, network.ModeVXLAN)
+	}
+	if cfg.NodeIP == "" {
+		ip, err := DetectNodeIP(cfg.DataDir)
+		if err != nil {
+			return err
+		}
+		cfg.NodeIP = ip
+	}
+	return nil
+}
+
+// containerRuntime is the node's CRI: its own supervised containerd (with
+// imageFs its root) or the one at Config.ContainerRuntimeEndpoint.
+type containerRuntime struct {
+	rs                internalapi.RuntimeService
+	is                internalapi.ImageManagerService
+	endpoint, imageFs string
+	stop              func()
+}
+
+// startRuntime starts containerd unless an endpoint is configured,
+// connects over CRI and imports the pause image if it is missing.
+func startRuntime(ctx context.Context, cfg Config, cniDir string) (*containerRuntime, error) {
+	rt := &containerRuntime{endpoint: cfg.ContainerRuntimeEndpoint, stop: func() {}}
+	if rt.endpoint == "" {
+		rt.imageFs = containerd.NewLayout(cfg.DataDir).Root
+		proc, err := containerd.Start(ctx, containerd.Options{DataDir: cfg.DataDir, Log: cfg.Log,
+			CNIConfDir: cniDir, SandboxImage: images.PauseImage, StreamAddress: cfg.NodeIP})
+		if err != nil {
+			return nil, err
+		}
+		rt.stop = func() {
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			if err := proc.Stop(sctx); err != nil {
+				cfg.Log.Warn("stop containerd", "err", err)
+			}
+		}
+		rt.endpoint = proc.Endpoint()
+	}
+	var err error
+	if rt.rs, rt.is, err = cri.Connect(ctx, rt.endpoint, cfg.Log); err != nil {
+		rt.stop()
+		return nil, err
+	}
+	tmp := filepath.Join(cfg.DataDir, "tmp")
+	if err := os.MkdirAll(tmp, 0o700); err != nil {
+		rt.stop()
+		return nil, fmt.Errorf("create %s: %w", tmp, err)
+	}
+	if err := images.EnsurePause(ctx, rt.is, rt.endpoint, tmp); err != nil {
+		rt.stop()
+		return nil, err
+	}
+	return rt, nil
 }
 
 // forwardProbes hands the prober's result changes to the kubelet.
