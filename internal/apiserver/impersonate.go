@@ -1,7 +1,6 @@
 package apiserver
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -18,15 +17,6 @@ const (
 	impersonateUID         = "Impersonate-Uid"
 	impersonateExtraPrefix = "Impersonate-Extra-"
 )
-
-type impersonatorKey struct{}
-
-// ImpersonatorFrom returns the authenticated user who impersonates the
-// request's user, if the request is impersonated.
-func ImpersonatorFrom(ctx context.Context) (User, bool) {
-	u, ok := ctx.Value(impersonatorKey{}).(User)
-	return u, ok
-}
 
 // withImpersonation lets an authenticated user act as another (kubectl
 // --as, --as-group, --as-uid): each requested field must be allowed by the
@@ -64,8 +54,7 @@ func (s *Server) withImpersonation(next http.Handler) http.Handler {
 			}
 		}
 		auditImpersonation(r.Context(), want)
-		ctx := context.WithValue(r.Context(), impersonatorKey{}, actor)
-		next.ServeHTTP(w, r.WithContext(WithUser(ctx, want)))
+		next.ServeHTTP(w, r.WithContext(WithUser(r.Context(), want)))
 	})
 }
 

@@ -158,19 +158,15 @@ func auditAnnotate(ctx context.Context, key, value string) {
 // the authorizer's answer: allow or forbid and the reason, or only the
 // reason "internal error" when the authorizer failed.
 func auditAuthorization(ctx context.Context, allowed bool, reason string, err error) {
-	rec, ok := ctx.Value(auditRecordKey{}).(*audit.Request)
-	if !ok {
-		return
-	}
 	switch {
 	case allowed:
-		rec.Annotate(annotationDecision, "allow")
-		rec.Annotate(annotationReason, reason)
+		auditAnnotate(ctx, annotationDecision, "allow")
+		auditAnnotate(ctx, annotationReason, reason)
 	case err != nil:
-		rec.Annotate(annotationReason, "internal error")
+		auditAnnotate(ctx, annotationReason, "internal error")
 	default:
-		rec.Annotate(annotationDecision, "forbid")
-		rec.Annotate(annotationReason, reason)
+		auditAnnotate(ctx, annotationDecision, "forbid")
+		auditAnnotate(ctx, annotationReason, reason)
 	}
 }
 

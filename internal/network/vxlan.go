@@ -3,6 +3,7 @@ package network
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"slices"
 
@@ -198,14 +199,14 @@ func syncNeighbors(link int, peers []peer) error {
 			}
 		}
 	}
-	for _, ip := range sortedKeys(arp) {
+	for _, ip := range slices.Sorted(maps.Keys(arp)) {
 		mac, _ := net.ParseMAC(arp[ip])
 		n := &netlink.Neigh{LinkIndex: link, Family: netlink.FAMILY_V4, State: netlink.NUD_PERMANENT, Type: unix.RTN_UNICAST, IP: net.ParseIP(ip), HardwareAddr: mac}
 		if err := netlink.NeighSet(n); err != nil {
 			errs = append(errs, fmt.Errorf("ARP entry %s: %w", ip, err))
 		}
 	}
-	for _, m := range sortedKeys(fdb) {
+	for _, m := range slices.Sorted(maps.Keys(fdb)) {
 		mac, _ := net.ParseMAC(m)
 		n := &netlink.Neigh{LinkIndex: link, Family: unix.AF_BRIDGE, State: netlink.NUD_PERMANENT, Flags: netlink.NTF_SELF, IP: net.ParseIP(fdb[m]), HardwareAddr: mac}
 		if err := netlink.NeighSet(n); err != nil {
@@ -213,15 +214,6 @@ func syncNeighbors(link int, peers []peer) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // removeVXLAN deletes the device name if it exists (host-gw mode after a
