@@ -135,7 +135,7 @@ func TestAdmissionQuotaWrittenElsewhere(t *testing.T) {
 	}
 	for i := range 10 {
 		elsewhere := 10 * (i + 1)
-		_, err := srv.Store.GuaranteedUpdate(ctx, "/resourcequotas/shared/q", func(cur runtime.Object) (runtime.Object, bool, error) {
+		_, err := srv.Store.GuaranteedUpdate(ctx, "/resourcequotas/shared/q", nil, func(cur runtime.Object) (runtime.Object, bool, error) {
 			q := cur.(*corev1.ResourceQuota).DeepCopy()
 			q.Status.Used[corev1.ResourcePods] = resource.MustParse(fmt.Sprint(elsewhere))
 			return q, false, nil

@@ -29,7 +29,7 @@ func (l storeLookup) UpdateQuotaStatus(ctx context.Context, q *corev1.ResourceQu
 	if err != nil {
 		return nil, err
 	}
-	out, err := l.s.store.GuaranteedUpdate(ctx, res.key(q.Namespace, q.Name), func(cur runtime.Object) (runtime.Object, bool, error) {
+	out, err := l.s.store.GuaranteedUpdate(ctx, res.key(q.Namespace, q.Name), nil, func(cur runtime.Object) (runtime.Object, bool, error) {
 		stored, ok := cur.(*corev1.ResourceQuota)
 		if !ok {
 			return nil, false, fmt.Errorf("stored quota is a %T", cur)

@@ -133,7 +133,7 @@ func (s *Server) ensureKubernetesEndpoints(ctx context.Context) error {
 			return err
 		}
 		// Keep the address current when the server moved.
-		_, err := s.store.GuaranteedUpdate(ctx, res.key(m.GetNamespace(), m.GetName()), func(cur runtime.Object) (runtime.Object, bool, error) {
+		_, err := s.store.GuaranteedUpdate(ctx, res.key(m.GetNamespace(), m.GetName()), nil, func(cur runtime.Object) (runtime.Object, bool, error) {
 			next := cur.DeepCopyObject()
 			copyField(next, want, "Subsets")
 			copyField(next, want, "Endpoints")

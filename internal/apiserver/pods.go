@@ -43,7 +43,8 @@ func (s *Server) createBinding(rq *request, namespace, podName string) error {
 	}
 	pods := s.byGVR[corev1.SchemeGroupVersion.WithResource("pods")]
 	gr := pods.GroupResource()
-	_, err = s.store.GuaranteedUpdate(rq.ctx, pods.key(namespace, podName), func(cur runtime.Object) (runtime.Object, bool, error) {
+	key := pods.key(namespace, podName)
+	_, err = s.store.GuaranteedUpdate(rq.ctx, key, s.caches.suggestion(pods, key), func(cur runtime.Object) (runtime.Object, bool, error) {
 		pod := cur.(*corev1.Pod).DeepCopy()
 		if pod.DeletionTimestamp != nil {
 			return nil, false, apierrors.NewConflict(gr, podName, fmt.Errorf("pod %s is being deleted, cannot be assigned to a host", podName))
@@ -149,7 +150,7 @@ func (s *Server) checkDisruptionBudgets(rq *request, pod *corev1.Pod, dry bool) 
 	if !podReady(pod) && (ptrValue(pdb.Spec.UnhealthyPodEvictionPolicy) == policyv1.AlwaysAllow || pdb.Status.CurrentHealthy >= pdb.Status.DesiredHealthy) {
 		return nil // an unhealthy pod does not count against a satisfied budget
 	}
-	_, err = s.store.GuaranteedUpdate(rq.ctx, pdbs.key(pdb.Namespace, pdb.Name), func(cur runtime.Object) (runtime.Object, bool, error) {
+	_, err = s.store.GuaranteedUpdate(rq.ctx, pdbs.key(pdb.Namespace, pdb.Name), nil, func(cur runtime.Object) (runtime.Object, bool, error) {
 		next := cur.(*policyv1.PodDisruptionBudget).DeepCopy()
 		if err := consumeDisruption(next, pod.Name, s.clock.Now()); err != nil {
 			return nil, false, err

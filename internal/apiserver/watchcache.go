@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"sync"
 
+	"k8s.io/apimachinery/pkg/runtime"
+
 	"github.com/capstan/capstan/internal/storage"
 	"github.com/capstan/capstan/internal/storage/cacher"
 )
@@ -86,4 +88,19 @@ func (w *watchCaches) watch(ctx context.Context, prefix, key string, opts storag
 		return c.Watch(ctx, key, opts)
 	}
 	return w.store.Watch(ctx, key, opts)
+}
+
+// suggestion returns the cached copy of the object at key (under res's
+// storage prefix) as a starting point for a conditional write
+// (storage.Store.GuaranteedUpdate), or nil when there is no loaded cache
+// or it does not hold the key. It never makes a cache.
+func (w *watchCaches) suggestion(res *Resource, key string) runtime.Object {
+	w.mu.Lock()
+	c := w.byPref[res.storagePrefix()]
+	w.mu.Unlock()
+	if c == nil {
+		return nil
+	}
+	obj, _ := c.Get(key)
+	return obj
 }

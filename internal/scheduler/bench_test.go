@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -184,6 +185,7 @@ func benchScheduling(b *testing.B, variant string, nodes, pods int) {
 			b.Fatal(err)
 		}
 		before := s.Bound()
+		stopProfile := profileRegion(b)
 		start := time.Now()
 		createPods(b, cs, ns, pods, variant, variantGroups(nodes, pods))
 		b.Logf("created %d pods in %v, %d bound by then", pods, time.Since(start), s.Bound()-before)
@@ -191,6 +193,7 @@ func benchScheduling(b *testing.B, variant string, nodes, pods int) {
 			return s.Bound()-before >= int64(pods), nil
 		})
 		total += time.Since(start)
+		stopProfile()
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(pods*b.N)/total.Seconds(), "pods/s")
@@ -213,15 +216,41 @@ func BenchmarkSchedulingPrecreated(b *testing.B) {
 			}
 			createPods(b, cs, ns, pods, variantPlain, 1)
 			b.ResetTimer()
+			stopProfile := profileRegion(b)
 			start, cpuStart, dialStart := time.Now(), cpuTime(b), dials.Load()
 			s := startScheduler(b, nil, Config{RestConfig: restConfig, MaxConcurrentBinds: benchBinds(b)})
 			waitFor(b, 10*time.Minute, "all pods bound", func() (bool, error) {
 				return s.Bound() >= int64(pods), nil
 			})
+			stopProfile()
 			b.ReportMetric(float64(pods)/time.Since(start).Seconds(), "pods/s")
 			b.ReportMetric(float64(cpuTime(b)-cpuStart)/float64(time.Millisecond)/float64(pods), "cpu-ms/pod")
 			b.ReportMetric(float64(dials.Load()-dialStart)/float64(pods), "dials/pod")
 		})
+	}
+}
+
+// profileRegion starts a CPU profile of the measured region when
+// CAPSTAN_SCHED_BENCH_CPUPROFILE names a file (unlike -cpuprofile, it
+// leaves out setup such as creating nodes and pods); the returned func
+// stops it.
+func profileRegion(b *testing.B) func() {
+	path := os.Getenv("CAPSTAN_SCHED_BENCH_CPUPROFILE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 

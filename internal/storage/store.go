@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -73,7 +74,7 @@ func New(client *clientv3.Client, codec Codec, prefix string, opts ...Option) *S
 }
 
 // Create stores obj at key if the key is empty. obj's resourceVersion must be
-// unset. It returns the stored object with its new resourceVersion.
+// unset. It returns obj itself with its new resourceVersion.
 func (s *Store) Create(ctx context.Context, key string, obj runtime.Object) (runtime.Object, error) {
 	defer s.observe("create", key, time.Now())
 	data, err := s.encode(obj)
@@ -95,7 +96,9 @@ func (s *Store) Create(ctx context.Context, key string, obj runtime.Object) (run
 	if !resp.Succeeded {
 		return nil, fmt.Errorf("create %s: %w", key, ErrExists)
 	}
-	return s.decode(data, resp.Header.Revision)
+	// obj is what was stored (the encoding loses nothing a client can
+	// see), so it comes back without a decode of the bytes just written.
+	return obj, setRV(obj, resp.Header.Revision)
 }
 
 // Get returns the object at key (at the latest revision).
@@ -117,41 +120,58 @@ func (s *Store) Get(ctx context.Context, key string) (runtime.Object, error) {
 type UpdateFunc func(cur runtime.Object) (next runtime.Object, del bool, err error)
 
 // GuaranteedUpdate reads key, applies tryUpdate and writes (or deletes) the
-// result if the key did not change meanwhile, retrying on races. If the new object equals
-// the current one byte for byte, nothing is written and the current object is
-// returned (as upstream: no-op updates keep the resourceVersion), unless the
-// stored value is stale (written with an older encryption key or provider):
-// then it is rewritten, which is how a replace of every object rotates keys.
-func (s *Store) GuaranteedUpdate(ctx context.Context, key string, tryUpdate UpdateFunc) (runtime.Object, error) {
+// result if the key did not change meanwhile, retrying on races; it returns
+// the object written (next itself, with its new resourceVersion). If the new
+// object equals the current one byte for byte, nothing is written and the
+// current object is returned (as upstream: no-op updates keep the
+// resourceVersion), unless the stored value is stale (written with an older
+// encryption key or provider): then it is rewritten, which is how a replace
+// of every object rotates keys.
+//
+// cached, if not nil, is a recent copy of the object (from a watch cache):
+// the first attempt starts from it instead of reading etcd. It is passed to
+// tryUpdate as cur (a copy), and it is never returned: if
+// the write conflicts, tryUpdate fails or the update turns out a no-op, the
+// attempt is repeated from etcd's current value, as upstream does with its
+// cache's suggestion.
+func (s *Store) GuaranteedUpdate(ctx context.Context, key string, cached runtime.Object, tryUpdate UpdateFunc) (runtime.Object, error) {
 	defer s.observe("update", key, time.Now())
 	k := s.prefix + key
+	var st *currentState
+	if cached != nil {
+		var err error
+		if st, err = s.cachedState(cached); err != nil {
+			return nil, err
+		}
+	}
 	for {
-		resp, err := s.client.Get(ctx, k)
-		if err != nil {
-			return nil, fmt.Errorf("etcd get %s: %w", key, err)
+		if st == nil {
+			resp, err := s.client.Get(ctx, k)
+			if err != nil {
+				return nil, fmt.Errorf("etcd get %s: %w", key, err)
+			}
+			if st, err = s.storedState(ctx, k, resp.Kvs); err != nil {
+				return nil, fmt.Errorf("update %s: %w", key, err)
+			}
 		}
-		if len(resp.Kvs) == 0 {
-			return nil, fmt.Errorf("update %s: %w", key, ErrNotFound)
-		}
-		kv := resp.Kvs[0]
-		plain, stale, err := s.unseal(ctx, k, kv.Value)
+		next, del, err := tryUpdate(st.obj)
 		if err != nil {
-			return nil, err
-		}
-		cur, err := s.decode(plain, kv.ModRevision)
-		if err != nil {
-			return nil, err
-		}
-		next, del, err := tryUpdate(cur)
-		if err != nil {
+			if st.cached {
+				st = nil // it may have failed on stale data: retry from etcd
+				continue
+			}
 			return nil, err
 		}
 		data, err := s.encode(next)
 		if err != nil {
 			return nil, err
 		}
-		if !del && !stale && string(data) == string(plain) {
-			return cur, nil
+		if !del && !st.stale && string(data) == string(st.plain) {
+			if st.cached {
+				st = nil // a no-op only if the cache was current: ask etcd
+				continue
+			}
+			return st.obj, nil
 		}
 		op := clientv3.OpDelete(k)
 		if !del {
@@ -161,20 +181,72 @@ func (s *Store) GuaranteedUpdate(ctx context.Context, key string, tryUpdate Upda
 			}
 			op = clientv3.OpPut(k, string(value))
 		}
+		// On a conflict the same round trip reads the current value.
 		tresp, err := s.client.Txn(ctx).
-			If(clientv3.Compare(clientv3.ModRevision(k), "=", kv.ModRevision)).
+			If(clientv3.Compare(clientv3.ModRevision(k), "=", st.rev)).
 			Then(op).
+			Else(clientv3.OpGet(k)).
 			Commit()
 		if err != nil {
 			return nil, fmt.Errorf("etcd update %s: %w", key, err)
 		}
 		if tresp.Succeeded {
-			return s.decode(data, tresp.Header.Revision)
+			return next, setRV(next, tresp.Header.Revision)
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		if st, err = s.storedState(ctx, k, tresp.Responses[0].GetResponseRange().Kvs); err != nil {
+			return nil, fmt.Errorf("update %s: %w", key, err)
+		}
 	}
+}
+
+// currentState is what GuaranteedUpdate believes is stored: the object,
+// its encoding and its revision.
+type currentState struct {
+	obj   runtime.Object
+	plain []byte // the encoding (before any transformer)
+	rev   int64
+	stale bool // stored with an old key or provider: rewrite even if unchanged
+	// cached: taken from a watch cache, not read from etcd just now.
+	cached bool
+}
+
+// storedState decodes the value read from etcd at the full key k; kvs is
+// empty if the key does not exist.
+func (s *Store) storedState(ctx context.Context, k string, kvs []*mvccpb.KeyValue) (*currentState, error) {
+	if len(kvs) == 0 {
+		return nil, ErrNotFound
+	}
+	plain, stale, err := s.unseal(ctx, k, kvs[0].Value)
+	if err != nil {
+		return nil, err
+	}
+	obj, err := s.decode(plain, kvs[0].ModRevision)
+	if err != nil {
+		return nil, err
+	}
+	return &currentState{obj: obj, plain: plain, rev: kvs[0].ModRevision, stale: stale}, nil
+}
+
+// cachedState is the state of a copy of a cached (shared) object, its
+// revision taken from its resourceVersion.
+func (s *Store) cachedState(cached runtime.Object) (*currentState, error) {
+	obj := cached.DeepCopyObject()
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return nil, fmt.Errorf("cached object: %w", err)
+	}
+	rev, err := strconv.ParseInt(m.GetResourceVersion(), 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("cached object's resourceVersion %q: %w", m.GetResourceVersion(), err)
+	}
+	plain, err := s.encode(obj)
+	if err != nil {
+		return nil, err
+	}
+	return &currentState{obj: obj, plain: plain, rev: rev, cached: true}, nil
 }
 
 // CurrentRevision returns etcd's current revision.

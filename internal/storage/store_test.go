@@ -50,7 +50,7 @@ func TestCreateGetUpdateDelete(t *testing.T) {
 		t.Fatalf("second create: %v, want ErrExists", err)
 	}
 	rv := created.(*corev1.ConfigMap).ResourceVersion
-	updated, err := s.GuaranteedUpdate(ctx, "/configmaps/ns/a", func(cur runtime.Object) (runtime.Object, bool, error) {
+	updated, err := s.GuaranteedUpdate(ctx, "/configmaps/ns/a", nil, func(cur runtime.Object) (runtime.Object, bool, error) {
 		c := cur.(*corev1.ConfigMap).DeepCopy()
 		c.Data = map[string]string{"k": "v"}
 		return c, false, nil
@@ -61,7 +61,7 @@ func TestCreateGetUpdateDelete(t *testing.T) {
 	if updated.(*corev1.ConfigMap).ResourceVersion == rv {
 		t.Fatal("update kept the resourceVersion")
 	}
-	noop, err := s.GuaranteedUpdate(ctx, "/configmaps/ns/a", func(cur runtime.Object) (runtime.Object, bool, error) { return cur, false, nil })
+	noop, err := s.GuaranteedUpdate(ctx, "/configmaps/ns/a", nil, func(cur runtime.Object) (runtime.Object, bool, error) { return cur, false, nil })
 	if err != nil || noop.(*corev1.ConfigMap).ResourceVersion != updated.(*corev1.ConfigMap).ResourceVersion {
 		t.Fatalf("no-op update changed resourceVersion: %v", err)
 	}
@@ -70,7 +70,7 @@ func TestCreateGetUpdateDelete(t *testing.T) {
 		t.Fatalf("get after update: %v %v", got, err)
 	}
 	stale := fmt.Errorf("stale: %w", ErrConflict)
-	_, err = s.GuaranteedUpdate(ctx, "/configmaps/ns/a", func(cur runtime.Object) (runtime.Object, bool, error) {
+	_, err = s.GuaranteedUpdate(ctx, "/configmaps/ns/a", nil, func(cur runtime.Object) (runtime.Object, bool, error) {
 		if cur.(*corev1.ConfigMap).ResourceVersion == rv {
 			return nil, false, nil
 		}
@@ -79,7 +79,7 @@ func TestCreateGetUpdateDelete(t *testing.T) {
 	if !errors.Is(err, ErrConflict) {
 		t.Fatalf("update func error not returned: %v", err)
 	}
-	if _, err := s.GuaranteedUpdate(ctx, "/configmaps/ns/a", func(cur runtime.Object) (runtime.Object, bool, error) { return cur, true, nil }); err != nil {
+	if _, err := s.GuaranteedUpdate(ctx, "/configmaps/ns/a", nil, func(cur runtime.Object) (runtime.Object, bool, error) { return cur, true, nil }); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Get(ctx, "/configmaps/ns/a"); !errors.Is(err, ErrNotFound) {
@@ -148,7 +148,7 @@ func TestWatchTranslatesFilterTransitionsAndCompaction(t *testing.T) {
 	}
 	mustCreate("x", "red")
 	mustCreate("y", "blue")
-	if _, err := s.GuaranteedUpdate(ctx, "/configmaps/ns/y", func(cur runtime.Object) (runtime.Object, bool, error) {
+	if _, err := s.GuaranteedUpdate(ctx, "/configmaps/ns/y", nil, func(cur runtime.Object) (runtime.Object, bool, error) {
 		c := cur.(*corev1.ConfigMap).DeepCopy()
 		c.Labels["c"] = "red"
 		return c, false, nil

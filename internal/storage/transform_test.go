@@ -83,13 +83,13 @@ func TestTransformerOnEveryPath(t *testing.T) {
 
 	noop := func(cur runtime.Object) (runtime.Object, bool, error) { return cur.DeepCopyObject(), false, nil }
 	rv := created.(*corev1.ConfigMap).ResourceVersion
-	same, err := s.GuaranteedUpdate(ctx, "/configmaps/ns/a", noop)
+	same, err := s.GuaranteedUpdate(ctx, "/configmaps/ns/a", nil, noop)
 	if err != nil || same.(*corev1.ConfigMap).ResourceVersion != rv {
 		t.Fatalf("no-op update of a current value wrote: rv %s -> %v (%v)", rv, same, err)
 	}
 
 	tr.gen = 2 // rotate: the stored gen1 value is now stale
-	rewritten, err := s.GuaranteedUpdate(ctx, "/configmaps/ns/a", noop)
+	rewritten, err := s.GuaranteedUpdate(ctx, "/configmaps/ns/a", nil, noop)
 	if err != nil || rewritten.(*corev1.ConfigMap).ResourceVersion == rv {
 		t.Fatalf("no-op update of a stale value did not rewrite: %v %v", rewritten, err)
 	}
@@ -100,7 +100,7 @@ func TestTransformerOnEveryPath(t *testing.T) {
 	if ev := <-w; ev.Err != nil || ev.Type != watch.Modified {
 		t.Fatalf("watch after rewrite: %+v", ev)
 	}
-	if _, err := s.GuaranteedUpdate(ctx, "/configmaps/ns/a", func(cur runtime.Object) (runtime.Object, bool, error) { return cur, true, nil }); err != nil {
+	if _, err := s.GuaranteedUpdate(ctx, "/configmaps/ns/a", nil, func(cur runtime.Object) (runtime.Object, bool, error) { return cur, true, nil }); err != nil {
 		t.Fatal(err)
 	}
 	if ev := <-w; ev.Err != nil || ev.Type != watch.Deleted || ev.Object.(*corev1.ConfigMap).Labels["x"] != "secretlabel" {

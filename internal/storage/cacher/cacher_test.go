@@ -240,6 +240,39 @@ func TestList(t *testing.T) {
 	}
 }
 
+func TestGet(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s := newTestStore(t)
+	w := writer{t, ctx, s}
+	w.create("ns", "a", "blue")
+	c := startCacher(t, s)
+	last := w.recolor("ns", "a", "red")
+	gone := w.create("ns", "b", "red")
+	gone = max(gone, w.remove("ns", "b"))
+	if err := c.waitForRevision(ctx, max(last, gone)); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		key       string
+		wantRV    int64 // 0: absent
+		wantColor string
+	}{
+		{"/configmaps/ns/a", last, "red"},
+		{"/configmaps/ns/b", 0, ""},
+		{"/configmaps/ns/", 0, ""},
+		{"/configmaps/other/a", 0, ""},
+	} {
+		obj, ok := c.Get(tt.key)
+		if ok != (tt.wantRV != 0) {
+			t.Fatalf("Get(%s) ok = %v, want %v", tt.key, ok, tt.wantRV != 0)
+		}
+		if ok && (rvOf(t, obj) != tt.wantRV || obj.(*corev1.ConfigMap).Labels["c"] != tt.wantColor) {
+			t.Errorf("Get(%s) = rv %d %v, want rv %d color %s", tt.key, rvOf(t, obj), obj.(*corev1.ConfigMap).Labels, tt.wantRV, tt.wantColor)
+		}
+	}
+}
+
 func TestListWaitsForNewerRevision(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -94,7 +94,7 @@ func (w writer) remove(ns, name string) int64 {
 
 func (w writer) update(ns, name string, del bool, f func(*corev1.ConfigMap)) int64 {
 	w.t.Helper()
-	obj, err := w.store.GuaranteedUpdate(w.ctx, fmt.Sprintf("/configmaps/%s/%s", ns, name), func(cur runtime.Object) (runtime.Object, bool, error) {
+	obj, err := w.store.GuaranteedUpdate(w.ctx, fmt.Sprintf("/configmaps/%s/%s", ns, name), nil, func(cur runtime.Object) (runtime.Object, bool, error) {
 		c := cur.(*corev1.ConfigMap).DeepCopy()
 		f(c)
 		return c, del, nil

@@ -85,3 +85,19 @@ func (c *Cacher) waitForRevision(ctx context.Context, rev int64) error {
 		}
 	}
 }
+
+// Get returns the cached object at key, if the cache has loaded and holds
+// it. It does not wait for any revision: the object may be behind etcd,
+// so it suits callers that verify what they read (a write conditioned on
+// its resourceVersion). The object is shared: callers must not mutate it.
+func (c *Cacher) Get(key string) (runtime.Object, bool) {
+	select {
+	case <-c.ready:
+	default:
+		return nil, false
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	obj, ok := c.objects[key]
+	return obj, ok
+}
