@@ -89,7 +89,9 @@ func TestTransformerOnEveryPath(t *testing.T) {
 	}
 
 	tr.gen = 2 // rotate: the stored gen1 value is now stale
-	rewritten, err := s.GuaranteedUpdate(ctx, "/configmaps/ns/a", nil, noop)
+	// From a cached copy too: a no-op is checked against etcd, which
+	// reveals the stale value.
+	rewritten, err := s.GuaranteedUpdate(ctx, "/configmaps/ns/a", same, noop)
 	if err != nil || rewritten.(*corev1.ConfigMap).ResourceVersion == rv {
 		t.Fatalf("no-op update of a stale value did not rewrite: %v %v", rewritten, err)
 	}
