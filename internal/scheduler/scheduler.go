@@ -245,13 +245,24 @@ func (s *Scheduler) scheduleOne(ctx context.Context) error {
 	}
 	assumed := *pod // shallow: only spec.nodeName differs, the rest is shared read-only
 	assumed.Spec.NodeName = res.Node
-	if err := s.cache.AssumePod(&assumed); err != nil {
+	if err := s.assume(&assumed, res.PodInfo); err != nil {
 		s.fail(ctx, qp, err, start)
 		return nil
 	}
-	s.log.Debug("pod assumed", "pod", qp.Key(), "node", res.Node, "evaluated", res.Evaluated,
-		"feasible", res.Feasible, "took", time.Since(start))
+	if s.log.Enabled(ctx, slog.LevelDebug) { // the attributes cost allocations
+		s.log.Debug("pod assumed", "pod", qp.Key(), "node", res.Node, "evaluated", res.Evaluated,
+			"feasible", res.Feasible, "took", time.Since(start))
+	}
 	s.async.Add(1)
 	go s.bind(ctx, qp, &assumed, start)
 	return nil
+}
+
+// assume counts the pod in the cache, reusing the PodInfo the cycle
+// computed for the unassumed pod when there is one.
+func (s *Scheduler) assume(assumed *v1.Pod, pi *framework.PodInfo) error {
+	if pi == nil {
+		return s.cache.AssumePod(assumed)
+	}
+	return s.cache.AssumePodInfo(pi.WithPod(assumed))
 }

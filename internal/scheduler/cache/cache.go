@@ -118,7 +118,16 @@ func (c *Cache) AssumePod(pod *v1.Pod) error {
 	if pod.Spec.NodeName == "" {
 		return fmt.Errorf("assume pod %s/%s: no node name", pod.Namespace, pod.Name)
 	}
-	pi := framework.NewPodInfo(pod)
+	return c.AssumePodInfo(framework.NewPodInfo(pod))
+}
+
+// AssumePodInfo is AssumePod for a pod whose PodInfo the caller already
+// has (pi.Pod is the pod, with its spec.nodeName set); pi is kept, read-only.
+func (c *Cache) AssumePodInfo(pi *framework.PodInfo) error {
+	pod := pi.Pod
+	if pod.Spec.NodeName == "" {
+		return fmt.Errorf("assume pod %s/%s: no node name", pod.Namespace, pod.Name)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.pods[pod.UID]; ok {

@@ -7,6 +7,8 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/capstan/capstan/internal/scheduler/framework"
 )
 
 func node(name string, images ...string) *v1.Node {
@@ -152,5 +154,29 @@ func TestSnapshotIsIncrementalAndIsolated(t *testing.T) {
 	c.SetNode(node("a", "img:a"))
 	if s = c.Snapshot(); s.ImageNodes["shared:1"] != 2 {
 		t.Fatalf("image count after node update: %v", s.ImageNodes)
+	}
+}
+
+func TestAssumePodInfoKeepsTheGivenInfo(t *testing.T) {
+	c := New()
+	c.SetNode(node("n1"))
+	unassumed := pod("a", "", "250m")
+	pi := framework.NewPodInfo(unassumed)
+	assumed := *unassumed
+	assumed.Spec.NodeName = "n1"
+	if err := c.AssumePodInfo(pi.WithPod(&assumed)); err != nil {
+		t.Fatal(err)
+	}
+	if got := requested(c, "n1"); got != 250 {
+		t.Fatalf("assumed pod counts %dm on n1, want 250m", got)
+	}
+	if !c.IsAssumed(&assumed) {
+		t.Fatal("pod not reported assumed")
+	}
+	if pods := c.Snapshot().ByName["n1"].Pods; len(pods) != 1 || pods[0].Pod != &assumed || pods[0] == pi {
+		t.Fatalf("cache holds %v, want a copy of the info for the assumed pod", pods)
+	}
+	if err := c.AssumePodInfo(framework.NewPodInfo(unassumed)); err == nil {
+		t.Fatal("a pod without a node was assumed")
 	}
 }

@@ -25,6 +25,8 @@ type AffinityTerm struct {
 	// mismatchLabelKeys taken from the owning pod's labels.
 	Selector    labels.Selector
 	TopologyKey string
+	// match is Selector for fast matching (zero: ask Selector).
+	match LabelMatcher
 }
 
 // WeightedAffinityTerm is a preferred term with its weight.
@@ -44,6 +46,9 @@ func (t *AffinityTerm) Matches(pod *v1.Pod, nsLabels func(ns string) labels.Set)
 		}
 	} else if !t.Namespaces.Has(pod.Namespace) && !t.namespaceSelected(pod.Namespace, nsLabels) {
 		return false
+	}
+	if t.match.sel != nil {
+		return t.match.Matches(pod.Labels)
 	}
 	return t.Selector.Matches(labels.Set(pod.Labels))
 }
@@ -85,6 +90,7 @@ func newAffinityTerm(pod *v1.Pod, term *v1.PodAffinityTerm) (AffinityTerm, bool)
 		return t, false
 	}
 	t.Selector = withLabelKeys(sel, pod.Labels, term.MatchLabelKeys, term.MismatchLabelKeys)
+	t.match = NewLabelMatcher(t.Selector)
 	return t, true
 }
 

@@ -6,6 +6,8 @@
 //
 // Everything here is a plain function over a read-only Snapshot: it must not
 // talk to the API, start informers, sleep or keep state between scheduling
-// cycles other than the rotating start index of Algorithm. Plugins must
+// cycles other than the rotating start index of Algorithm (its scratch
+// buffers are reused, not remembered: each cycle overwrites what it reads
+// and clears the pointers it leaves). Plugins must
 // never mutate the Snapshot, the NodeInfos or the pods they are handed.
 package framework

@@ -71,7 +71,8 @@ type PostFilterPlugin interface {
 }
 
 // PreScorePlugin prepares per-pod scoring state over the feasible nodes;
-// Skip disables its Score for this cycle.
+// Skip disables its Score for this cycle. nodes is the framework's buffer,
+// reused by the next cycle: read it, do not keep it.
 type PreScorePlugin interface {
 	Plugin
 	PreScore(ctx context.Context, state *CycleState, pod *v1.Pod, nodes []*NodeInfo) *Status
@@ -88,7 +89,8 @@ type ScorePlugin interface {
 }
 
 // ScoreExtensions rescales the raw scores of all feasible nodes in place
-// into [MinNodeScore, MaxNodeScore].
+// into [MinNodeScore, MaxNodeScore]. scores is the framework's buffer,
+// reused by the next cycle: do not keep it.
 type ScoreExtensions interface {
 	NormalizeScore(ctx context.Context, state *CycleState, pod *v1.Pod, scores []NodeScore) *Status
 }
@@ -115,8 +117,13 @@ type StateKey string
 // goroutine per state; Filter and Score only read, so no lock is needed.
 // Never shared between cycles.
 type CycleState struct {
-	values   map[StateKey]any
+	// values are few (one or two per plugin): a slice searched in order
+	// beats hashing the key on every Filter and Score call.
+	values   []stateValue
 	snapshot *Snapshot
+	// pod is the PodInfo of the pod being scheduled, computed once per
+	// cycle by the framework (nil in states made by NewCycleState).
+	pod *PodInfo
 	// run is the cycle's filter and extension runner, set once every
 	// PreFilter passed.
 	run *cycleRunner
@@ -124,6 +131,11 @@ type CycleState struct {
 
 // cycleRunner holds what RunFilters, AddPod and RemovePod run: the Filter
 // plugins and PreFilterExtensions PreFilter did not skip.
+type stateValue struct {
+	key   StateKey
+	value any
+}
+
 type cycleRunner struct {
 	filters    []FilterPlugin
 	extensions []namedExtensions
@@ -183,32 +195,63 @@ func (c *CycleState) runExtensions(ctx context.Context, pod *v1.Pod, pi *PodInfo
 // the snapshot and the runner are shared. Cheap when no plugin keeps
 // pod-dependent state.
 func (c *CycleState) Clone() *CycleState {
-	out := &CycleState{values: make(map[StateKey]any, len(c.values)), snapshot: c.snapshot, run: c.run}
-	for k, v := range c.values {
-		if cl, ok := v.(StateCloner); ok {
-			v = cl.CloneState()
+	out := &CycleState{values: make([]stateValue, len(c.values)), snapshot: c.snapshot, pod: c.pod, run: c.run}
+	for i, kv := range c.values {
+		if cl, ok := kv.value.(StateCloner); ok {
+			kv.value = cl.CloneState()
 		}
-		out.values[k] = v
+		out.values[i] = kv
 	}
 	return out
 }
 
 // NewCycleState returns an empty state for a cycle over snap.
 func NewCycleState(snap *Snapshot) *CycleState {
-	return &CycleState{values: map[StateKey]any{}, snapshot: snap}
+	return &CycleState{snapshot: snap}
 }
 
 // Snapshot is the snapshot of the cycle (read-only), for plugins that need
 // cluster-wide numbers such as ImageLocality.
 func (c *CycleState) Snapshot() *Snapshot { return c.snapshot }
 
+// PodInfo returns the PodInfo of pod: the one computed once for the
+// cycle's pod when pod is that pod, else a new one. It only reads the
+// state, so Filter and Score may call it; the result is read-only.
+func (c *CycleState) PodInfo(pod *v1.Pod) *PodInfo {
+	if pi, ok := c.CyclePodInfo(pod); ok {
+		return pi
+	}
+	return NewPodInfo(pod)
+}
+
+// CyclePodInfo returns the PodInfo computed once for the cycle's pod, if
+// pod is that pod (read-only); unlike PodInfo it computes nothing.
+func (c *CycleState) CyclePodInfo(pod *v1.Pod) (*PodInfo, bool) {
+	if c != nil && c.pod != nil && c.pod.Pod == pod {
+		return c.pod, true
+	}
+	return nil, false
+}
+
 // Write stores v under k.
-func (c *CycleState) Write(k StateKey, v any) { c.values[k] = v }
+func (c *CycleState) Write(k StateKey, v any) {
+	for i := range c.values {
+		if c.values[i].key == k {
+			c.values[i].value = v
+			return
+		}
+	}
+	c.values = append(c.values, stateValue{k, v})
+}
 
 // Read returns the value under k and whether it was there.
 func (c *CycleState) Read(k StateKey) (any, bool) {
-	v, ok := c.values[k]
-	return v, ok
+	for i := range c.values {
+		if c.values[i].key == k {
+			return c.values[i].value, true
+		}
+	}
+	return nil, false
 }
 
 // DefaultNormalizeScore scales scores so the highest becomes maxPriority; if

@@ -32,6 +32,15 @@ func NewPodInfo(pod *v1.Pod) *PodInfo {
 	}
 }
 
+// WithPod returns a copy of pi for pod, a copy of pi.Pod that differs at
+// most in spec.nodeName (which PodInfo does not depend on): the derived
+// values are shared, not computed again.
+func (pi *PodInfo) WithPod(pod *v1.Pod) *PodInfo {
+	c := *pi
+	c.Pod = pod
+	return &c
+}
+
 // PodPriority is spec.priority, 0 when unset (as upstream corev1helpers).
 func PodPriority(pod *v1.Pod) int32 {
 	if pod.Spec.Priority != nil {
@@ -146,7 +155,8 @@ type NodeInfo struct {
 	// Requested sums the pods' Requests; NonZeroRequested their NonZero.
 	Requested        Resource
 	NonZeroRequested Resource
-	UsedPorts        HostPortInfo
+	// UsedPorts are the host ports in use; nil or empty when none.
+	UsedPorts HostPortInfo
 	// PodsWithAffinity are the pods with any inter-pod affinity term;
 	// PodsWithRequiredAntiAffinity those with a required anti-affinity
 	// term. Both are subsets of Pods.
@@ -193,6 +203,9 @@ func (n *NodeInfo) AddPod(pi *PodInfo) {
 	n.Pods = append(n.Pods, pi)
 	n.Requested.plus(&pi.Requests, 1)
 	n.NonZeroRequested.plus(&pi.NonZero, 1)
+	if len(pi.HostPorts) > 0 && n.UsedPorts == nil {
+		n.UsedPorts = HostPortInfo{}
+	}
 	for _, p := range pi.HostPorts {
 		n.UsedPorts.Add(p.HostIP, string(p.Protocol), p.HostPort)
 	}
@@ -236,7 +249,8 @@ func (n *NodeInfo) RemovePod(uid string) bool {
 }
 
 // Clone returns a copy that shares the node, the PodInfos and the image map
-// (all read-only) but not the slices and sums.
+// (all read-only) but not the slices and sums. UsedPorts of the copy is
+// nil when no port is used (AddPod makes it when needed).
 func (n *NodeInfo) Clone() *NodeInfo {
 	c := &NodeInfo{
 		Node:                         n.Node,
@@ -246,9 +260,12 @@ func (n *NodeInfo) Clone() *NodeInfo {
 		Allocatable:                  n.Allocatable.Clone(),
 		Requested:                    n.Requested.Clone(),
 		NonZeroRequested:             n.NonZeroRequested.Clone(),
-		UsedPorts:                    make(HostPortInfo, len(n.UsedPorts)),
-		ImageSizes:                   n.ImageSizes,
-		Generation:                   n.Generation,
+
+		ImageSizes: n.ImageSizes,
+		Generation: n.Generation,
+	}
+	if len(n.UsedPorts) > 0 {
+		c.UsedPorts = make(HostPortInfo, len(n.UsedPorts))
 	}
 	for ip, m := range n.UsedPorts {
 		cm := make(map[ProtocolPort]struct{}, len(m))
@@ -263,10 +280,25 @@ func (n *NodeInfo) Clone() *NodeInfo {
 // NormalizeImageName appends ":latest" to an image name without tag or
 // digest, as upstream ImageLocality does.
 func NormalizeImageName(name string) string {
-	if strings.LastIndex(name, ":") <= strings.LastIndex(name, "/") && !strings.Contains(name, "@") {
+	if untagged(name) {
 		return name + ":latest"
 	}
 	return name
+}
+
+// AppendNormalizedImageName appends NormalizeImageName(name) to dst, so
+// that a lookup by m[string(buf)] needs no allocation.
+func AppendNormalizedImageName(dst []byte, name string) []byte {
+	dst = append(dst, name...)
+	if untagged(name) {
+		dst = append(dst, ":latest"...)
+	}
+	return dst
+}
+
+// untagged reports whether name has neither tag nor digest.
+func untagged(name string) bool {
+	return strings.LastIndex(name, ":") <= strings.LastIndex(name, "/") && !strings.Contains(name, "@")
 }
 
 // Snapshot is the read-only state one scheduling cycle works on.

@@ -109,6 +109,9 @@ func (n *Nominator) forCycle(pod *v1.Pod) map[string][]*PodInfo {
 // count), then, if that passed, without them (so that pod affinity to them
 // does not count).
 func (f *Framework) filterWithNominated(ctx context.Context, c *cycle, pod *v1.Pod, node *NodeInfo) *Status {
+	if c.nominated == nil {
+		return runFilters(ctx, c.filters(), c.state, pod, node)
+	}
 	noms := c.nominated[node.Name()]
 	if len(noms) == 0 {
 		return runFilters(ctx, c.filters(), c.state, pod, node)

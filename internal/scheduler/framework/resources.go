@@ -119,19 +119,20 @@ func IsScalarResourceName(name v1.ResourceName) bool {
 func PodRequests(pod *v1.Pod, nonZero bool) Resource {
 	var sum Resource
 	for i := range pod.Spec.Containers {
-		sum.plus(containerRequests(&pod.Spec.Containers[i], nonZero), 1)
+		req := containerRequests(&pod.Spec.Containers[i], nonZero)
+		sum.plus(&req, 1)
 	}
 	var sidecars, maxInit Resource
 	for i := range pod.Spec.InitContainers {
 		c := &pod.Spec.InitContainers[i]
 		req := containerRequests(c, nonZero)
 		if c.RestartPolicy != nil && *c.RestartPolicy == v1.ContainerRestartPolicyAlways {
-			sum.plus(req, 1)
-			sidecars.plus(req, 1)
+			sum.plus(&req, 1)
+			sidecars.plus(&req, 1)
 			continue
 		}
 		withSidecars := sidecars.Clone()
-		withSidecars.plus(req, 1)
+		withSidecars.plus(&req, 1)
 		maxInit.maxOf(&withSidecars)
 	}
 	sum.maxOf(&maxInit)
@@ -150,7 +151,7 @@ func PodRequests(pod *v1.Pod, nonZero bool) Resource {
 	return sum
 }
 
-func containerRequests(c *v1.Container, nonZero bool) *Resource {
+func containerRequests(c *v1.Container, nonZero bool) Resource {
 	r := NewResource(c.Resources.Requests)
 	if nonZero {
 		if _, ok := c.Resources.Requests[v1.ResourceCPU]; !ok {
@@ -160,5 +161,5 @@ func containerRequests(c *v1.Container, nonZero bool) *Resource {
 			r.Memory = DefaultMemoryRequest
 		}
 	}
-	return &r
+	return r
 }

@@ -91,9 +91,13 @@ func NewFrameworkPerPoint(pp PointPlugins) *Framework {
 
 // cycle is the per-cycle bookkeeping kept beside the plugins' CycleState.
 type cycle struct {
-	state      *CycleState
-	skipFilter map[string]bool
-	skipScore  map[string]bool
+	state *CycleState
+	// skipFilter names the plugins whose PreFilter returned Skip (their
+	// Filter does not run this cycle); skipScore those whose PreScore did
+	// (their Score does not run).
+	skipFilter, skipScore []string
+	// runners, when not nil, memoizes cycle runners per skip mask.
+	runners map[uint64]*cycleRunner
 	// nominated are the nominated pods per node that this pod must leave
 	// room for (nil: none).
 	nominated map[string][]*PodInfo
@@ -111,32 +115,49 @@ func (c *cycle) filters() []FilterPlugin {
 // runPreFilter runs every PreFilter plugin; a rejection stops the chain and
 // carries the plugin name. Skipped plugins are remembered in c.
 func (f *Framework) runPreFilter(ctx context.Context, c *cycle, pod *v1.Pod, snap *Snapshot) *Status {
-	for _, p := range f.preFilter {
+	var mask uint64
+	for i, p := range f.preFilter {
 		st := p.PreFilter(ctx, c.state, pod, snap)
 		switch {
 		case st.IsSkip():
-			c.skipFilter[p.Name()] = true
+			c.skipFilter = append(c.skipFilter, p.Name())
+			mask |= 1 << (i % 64)
 		case st.Code() == Error:
 			return AsStatus(fmt.Errorf("prefilter plugin %s: %w", p.Name(), st.AsError())).WithPlugin(p.Name())
 		case !st.IsSuccess():
 			return st.WithPlugin(p.Name())
 		}
 	}
+	memo := c.runners != nil && len(f.preFilter) <= 64
+	if run := c.runners[mask]; memo && run != nil {
+		c.state.run = run
+		return nil
+	}
+	run := f.newCycleRunner(c)
+	if memo {
+		c.runners[mask] = run
+	}
+	c.state.run = run
+	return nil
+}
+
+// newCycleRunner lists the Filter plugins and PreFilterExtensions that
+// PreFilter did not skip in c. It depends only on which were skipped.
+func (f *Framework) newCycleRunner(c *cycle) *cycleRunner {
 	run := &cycleRunner{filters: make([]FilterPlugin, 0, len(f.filter))}
 	for _, p := range f.filter {
-		if !c.skipFilter[p.Name()] {
+		if !slices.Contains(c.skipFilter, p.Name()) {
 			run.filters = append(run.filters, p)
 		}
 	}
 	for _, p := range f.preFilter {
-		if x, ok := p.(PreFilterExtender); ok && !c.skipFilter[p.Name()] {
+		if x, ok := p.(PreFilterExtender); ok && !slices.Contains(c.skipFilter, p.Name()) {
 			if ext := x.PreFilterExtensions(); ext != nil {
 				run.extensions = append(run.extensions, namedExtensions{p.Name(), ext})
 			}
 		}
 	}
-	c.state.run = run
-	return nil
+	return run
 }
 
 // runFilters runs filters on one node and returns the first non-success

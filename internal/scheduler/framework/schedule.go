@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 
 	v1 "k8s.io/api/core/v1"
-	"k8s.io/client-go/util/workqueue"
 )
 
 // Feasible-node search limits, as upstream.
@@ -44,16 +43,21 @@ type Result struct {
 	Node      string
 	Evaluated int // nodes filtered
 	Feasible  int // nodes that passed
+	// PodInfo is what the cycle computed for the pod (read-only), for
+	// the caller to assume the pod without computing it again.
+	PodInfo *PodInfo
 }
 
-// Algorithm picks a node for a pod over a Snapshot. Its only state is the
-// rotating index where the next search starts; it is used by one goroutine.
+// Algorithm picks a node for a pod over a Snapshot. Its only decision
+// state is the rotating index where the next search starts; it also keeps
+// scratch buffers between cycles. It is used by one goroutine.
 type Algorithm struct {
 	fw          *Framework
 	percentage  int32
 	parallelism int
 	next        int
 	nominator   *Nominator
+	buf         scratch
 }
 
 // WithNominator makes a keep room on nominated nodes for the pods in n
@@ -72,30 +76,31 @@ func NewAlgorithm(fw *Framework, percentage int32, parallelism int) *Algorithm {
 // Schedule decides where pod goes. A pod that fits nowhere yields a
 // *FitError; any other error is a fault of a plugin or of ctx.
 func (a *Algorithm) Schedule(ctx context.Context, pod *v1.Pod, snap *Snapshot) (Result, error) {
-	c := &cycle{state: NewCycleState(snap), skipFilter: map[string]bool{}, skipScore: map[string]bool{},
-		nominated: a.nominator.forCycle(pod)}
 	if len(snap.Nodes) == 0 {
 		return Result{}, &FitError{Pod: pod}
 	}
+	c := a.buf.newCycle(snap, pod, a.nominator.forCycle(pod))
+	defer a.buf.release()
 	if st := a.fw.runPreFilter(ctx, c, pod, snap); !st.IsSuccess() {
 		if err := st.AsError(); err != nil {
 			return Result{}, err
 		}
-		fe := &FitError{Pod: pod, NumAllNodes: len(snap.Nodes), PreFilterMsg: st.Message(), NodeStatuses: map[string]*Status{}}
+		fe := &FitError{Pod: pod, NumAllNodes: len(snap.Nodes), PreFilterMsg: st.Message(),
+			NodeStatuses: make(map[string]*Status, len(snap.Nodes))}
 		for _, n := range snap.Nodes {
 			fe.NodeStatuses[n.Name()] = st
 		}
 		return Result{}, a.finishFitError(ctx, c, fe, snap)
 	}
-	feasible, statuses, err := a.findFeasible(ctx, c, pod, snap)
+	feasible, rejected, err := a.findFeasible(ctx, c, pod, snap)
 	if err != nil {
 		return Result{}, err
 	}
 	if len(feasible) == 0 {
-		fe := &FitError{Pod: pod, NumAllNodes: len(snap.Nodes), NodeStatuses: statuses}
+		fe := &FitError{Pod: pod, NumAllNodes: len(snap.Nodes), NodeStatuses: a.buf.rejections(snap.Nodes, rejected)}
 		return Result{}, a.finishFitError(ctx, c, fe, snap)
 	}
-	res := Result{Evaluated: len(feasible) + len(statuses), Feasible: len(feasible)}
+	res := Result{Evaluated: len(feasible) + rejected, Feasible: len(feasible), PodInfo: c.state.pod}
 	if len(feasible) == 1 {
 		res.Node = feasible[0].Name()
 		return res, nil
@@ -126,28 +131,29 @@ func (a *Algorithm) finishFitError(ctx context.Context, c *cycle, fe *FitError, 
 // findFeasible filters nodes in parallel from the rotating start index and
 // stops once enough feasible nodes are found. Feasible nodes come back in
 // search order, so the decision does not depend on goroutine timing when
-// every node is searched.
-func (a *Algorithm) findFeasible(ctx context.Context, c *cycle, pod *v1.Pod, snap *Snapshot) ([]*NodeInfo, map[string]*Status, error) {
+// every node is searched. It returns the feasible nodes (scratch, valid
+// until the cycle ends) and how many nodes were rejected; their statuses
+// stay in the scratch results, indexed by search position from the start
+// index (see scratch.rejections).
+func (a *Algorithm) findFeasible(ctx context.Context, c *cycle, pod *v1.Pod, snap *Snapshot) ([]*NodeInfo, int, error) {
 	nodes := snap.Nodes
 	n := len(nodes)
 	want := NumFeasibleNodesToFind(a.percentage, n)
 	start := a.next % n
 	if len(c.filters()) == 0 && c.nominated == nil {
-		out := make([]*NodeInfo, 0, want)
+		out := a.buf.feasible[:0]
 		for i := 0; i < want; i++ {
 			out = append(out, nodes[(start+i)%n])
 		}
+		a.buf.feasible = out
 		a.next = (start + want) % n
-		return out, map[string]*Status{}, nil
+		return out, 0, nil
 	}
-	found := make([]int, want)
-	var foundLen atomic.Int32
-	results := make([]*Status, n)
-	var errCount atomic.Int32
-	fctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	found, results := a.buf.positions(want, n)
+	var foundLen, errCount atomic.Int32
+	var stop atomic.Bool
 	check := func(i int) {
-		st := a.fw.filterWithNominated(fctx, c, pod, nodes[(start+i)%n])
+		st := a.fw.filterWithNominated(ctx, c, pod, nodes[(start+i)%n])
 		if st.IsSuccess() {
 			l := int(foundLen.Add(1))
 			if l > want {
@@ -156,48 +162,51 @@ func (a *Algorithm) findFeasible(ctx context.Context, c *cycle, pod *v1.Pod, sna
 			}
 			found[l-1] = i
 			if l == want {
-				cancel()
+				stop.Store(true)
 			}
 			return
 		}
 		if st.Code() == Error {
 			errCount.Add(1)
-			cancel()
+			stop.Store(true)
 		}
 		results[i] = st
 	}
 	if a.parallelism == 1 || n < 32 {
-		for i := 0; i < n && fctx.Err() == nil; i++ {
+		for i := 0; i < n && !stop.Load() && ctx.Err() == nil; i++ {
 			check(i)
 		}
 	} else {
-		workqueue.ParallelizeUntil(fctx, a.parallelism, n, check, workqueue.WithChunkSize(chunkSize(n, a.parallelism)))
+		a.buf.parallelize(ctx, a.parallelism, n, chunkSize(n, a.parallelism), &stop, check)
 	}
 	if ctx.Err() != nil {
-		return nil, nil, ctx.Err()
-	}
-	statuses := make(map[string]*Status)
-	var errs []error
-	for i, st := range results {
-		if st == nil {
-			continue
-		}
-		if err := st.AsError(); err != nil {
-			errs = append(errs, err)
-		}
-		statuses[nodes[(start+i)%n].Name()] = st
+		return nil, 0, ctx.Err()
 	}
 	if errCount.Load() > 0 {
-		return nil, nil, errors.Join(errs...)
+		var errs []error
+		for _, st := range results {
+			if err := st.AsError(); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		return nil, 0, errors.Join(errs...)
 	}
+	rejected := 0
+	for _, st := range results {
+		if st != nil {
+			rejected++
+		}
+	}
+	a.buf.start = start
 	idx := found[:foundLen.Load()]
 	slices.Sort(idx)
-	out := make([]*NodeInfo, len(idx))
-	for k, i := range idx {
-		out[k] = nodes[(start+i)%n]
+	out := a.buf.feasible[:0]
+	for _, i := range idx {
+		out = append(out, nodes[(start+i)%n])
 	}
-	a.next = (start + len(idx) + len(statuses)) % n
-	return out, statuses, nil
+	a.buf.feasible = out
+	a.next = (start + len(idx) + rejected) % n
+	return out, rejected, nil
 }
 
 // chunkSize spreads n pieces over workers in chunks of about sqrt(n),
@@ -211,35 +220,36 @@ func chunkSize(n, workers int) int {
 }
 
 // score runs PreScore, Score and NormalizeScore and returns the weighted
-// total per feasible node.
+// total per feasible node (scratch, valid until the cycle ends).
 func (a *Algorithm) score(ctx context.Context, c *cycle, pod *v1.Pod, nodes []*NodeInfo) ([]int64, error) {
 	for _, p := range a.fw.preScore {
 		st := p.PreScore(ctx, c.state, pod, nodes)
 		if st.IsSkip() {
-			c.skipScore[p.Name()] = true
+			c.skipScore = append(c.skipScore, p.Name())
 		} else if !st.IsSuccess() {
 			return nil, errors.New("prescore plugin " + p.Name() + ": " + st.Message())
 		}
 	}
-	plugins := make([]WeightedScore, 0, len(a.fw.score))
+	plugins := a.buf.plugins[:0]
 	for _, p := range a.fw.score {
-		if !c.skipScore[p.Plugin.Name()] {
+		if !slices.Contains(c.skipScore, p.Plugin.Name()) {
 			plugins = append(plugins, p)
 		}
 	}
-	scores := make([][]NodeScore, len(plugins))
-	for j := range plugins {
-		scores[j] = make([]NodeScore, len(nodes))
-	}
+	a.buf.plugins = plugins
+	scores, totals := a.buf.scoreRows(len(plugins), len(nodes))
 	var failed atomic.Pointer[Status]
+	var stop atomic.Bool
 	scoreNode := func(i int) {
+		node := nodes[i]
+		name := node.Name()
 		for j, p := range plugins {
-			s, st := p.Plugin.Score(ctx, c.state, pod, nodes[i])
+			s, st := p.Plugin.Score(ctx, c.state, pod, node)
 			if !st.IsSuccess() {
 				failed.Store(st.WithPlugin(p.Plugin.Name()))
 				return
 			}
-			scores[j][i] = NodeScore{Name: nodes[i].Name(), Score: s}
+			scores[j][i] = NodeScore{Name: name, Score: s}
 		}
 	}
 	if a.parallelism == 1 || len(nodes) < 32 {
@@ -247,12 +257,11 @@ func (a *Algorithm) score(ctx context.Context, c *cycle, pod *v1.Pod, nodes []*N
 			scoreNode(i)
 		}
 	} else {
-		workqueue.ParallelizeUntil(ctx, a.parallelism, len(nodes), scoreNode, workqueue.WithChunkSize(chunkSize(len(nodes), a.parallelism)))
+		a.buf.parallelize(ctx, a.parallelism, len(nodes), chunkSize(len(nodes), a.parallelism), &stop, scoreNode)
 	}
 	if st := failed.Load(); st != nil {
 		return nil, errors.New("score plugin " + st.Plugin() + ": " + st.Message())
 	}
-	totals := make([]int64, len(nodes))
 	for j, p := range plugins {
 		if ext := p.Plugin.ScoreExtensions(); ext != nil {
 			if st := ext.NormalizeScore(ctx, c.state, pod, scores[j]); !st.IsSuccess() {

@@ -47,10 +47,21 @@ type Status struct {
 	reasons []string
 	err     error
 	plugin  string
+	// shared marks a status handed out to many callers, never modified.
+	shared bool
 }
 
-// NewStatus returns a status with the code and reasons.
+// skipStatus is the Skip status without reasons that NewStatus returns
+// instead of allocating one per plugin per cycle. It is never modified:
+// WithPlugin names a copy.
+var skipStatus = &Status{code: Skip, shared: true}
+
+// NewStatus returns a status with the code and reasons. A Skip without
+// reasons may be shared: use WithPlugin, not identity, to tell them apart.
 func NewStatus(code Code, reasons ...string) *Status {
+	if code == Skip && len(reasons) == 0 {
+		return skipStatus
+	}
 	return &Status{code: code, reasons: reasons}
 }
 
@@ -116,9 +127,15 @@ func (s *Status) Plugin() string {
 
 // WithPlugin records the plugin name on s and returns s.
 // It writes only when the name differs, so a plugin may return one status
-// value, already named, from concurrent Filter calls.
+// value, already named, from concurrent Filter calls. A shared status is
+// not written: a named copy is returned.
 func (s *Status) WithPlugin(name string) *Status {
 	if s != nil && s.plugin != name {
+		if s.shared {
+			c := *s
+			c.shared = false
+			s = &c
+		}
 		s.plugin = name
 	}
 	return s

@@ -37,15 +37,21 @@ func (*ImageLocality) Score(_ context.Context, state *framework.CycleState, pod 
 		total = max(len(snap.Nodes), 1)
 		imageNodes = snap.ImageNodes
 	}
+	containers := len(pod.Spec.InitContainers) + len(pod.Spec.Containers)
+	if len(node.ImageSizes) == 0 {
+		return scaled(0, containers), nil
+	}
 	var sum int64
+	var buf [128]byte
 	add := func(cs []v1.Container) {
 		for i := range cs {
-			name := framework.NormalizeImageName(cs[i].Image)
-			size, ok := node.ImageSizes[name]
+			// Looked up as m[string(name)]: no string is allocated.
+			name := framework.AppendNormalizedImageName(buf[:0], cs[i].Image)
+			size, ok := node.ImageSizes[string(name)]
 			if !ok {
 				continue
 			}
-			holders := imageNodes[name]
+			holders := imageNodes[string(name)]
 			if imageNodes == nil {
 				holders = 1
 			}
@@ -54,7 +60,7 @@ func (*ImageLocality) Score(_ context.Context, state *framework.CycleState, pod 
 	}
 	add(pod.Spec.InitContainers)
 	add(pod.Spec.Containers)
-	return scaled(sum, len(pod.Spec.InitContainers)+len(pod.Spec.Containers)), nil
+	return scaled(sum, containers), nil
 }
 
 func scaled(sum int64, containers int) int64 {

@@ -58,3 +58,21 @@ func TestNormalizeImageName(t *testing.T) {
 		}
 	}
 }
+
+// TestScoreAllocatesNothing: Score runs per node per cycle; normalizing
+// an untagged image name must not allocate a string each time.
+func TestScoreAllocatesNothing(t *testing.T) {
+	n := framework.NewNodeInfo(&v1.Node{ObjectMeta: metav1.ObjectMeta{Name: "n1"}, Status: v1.NodeStatus{Images: []v1.ContainerImage{
+		{Names: []string{"registry.example/app:latest"}, SizeBytes: 500 * mb}}}})
+	snap := framework.NewSnapshot([]*framework.NodeInfo{n})
+	pod := &v1.Pod{Spec: v1.PodSpec{Containers: []v1.Container{{Image: "registry.example/app"}, {Image: "other:1"}}}}
+	state := framework.NewCycleState(snap)
+	var got int64
+	allocs := testing.AllocsPerRun(50, func() { got, _ = (&ImageLocality{}).Score(context.Background(), state, pod, n) })
+	if allocs != 0 {
+		t.Errorf("%v allocations per Score, want 0", allocs)
+	}
+	if want := scaled(500*mb, 2); got != want {
+		t.Errorf("score %d, want %d", got, want)
+	}
+}

@@ -45,6 +45,7 @@ type InterPodAffinity struct {
 	nsLabels    func(ns string) labels.Set
 	hardWeight  int32
 	parallelism int
+	sizes       sizeHints
 }
 
 var (
@@ -96,7 +97,7 @@ type preFilterState struct {
 // required terms select and the existing anti-affinity terms that select
 // the incoming pod. It skips when neither exists.
 func (p *InterPodAffinity) PreFilter(_ context.Context, state *framework.CycleState, pod *v1.Pod, snap *framework.Snapshot) *framework.Status {
-	pi := framework.NewPodInfo(pod)
+	pi := state.PodInfo(pod)
 	s := &preFilterState{pod: pi, nsLabels: p.nsLabels,
 		rejectExisting: framework.NewStatus(framework.Unschedulable, ReasonExistingAntiAffinityNotMatch).WithPlugin(Name),
 		rejectAnti:     framework.NewStatus(framework.Unschedulable, ReasonAntiAffinityRulesNotMatch).WithPlugin(Name),

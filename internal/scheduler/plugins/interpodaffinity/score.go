@@ -33,7 +33,7 @@ func (s *preScoreState) add(node *v1.Node, key string, w int64) {
 // (hardPodAffinityWeight) and of their preferred terms matching it. It
 // skips when the pod has no preferred terms and no pod has affinity.
 func (p *InterPodAffinity) PreScore(_ context.Context, state *framework.CycleState, pod *v1.Pod, _ []*framework.NodeInfo) *framework.Status {
-	pi := framework.NewPodInfo(pod)
+	pi := state.PodInfo(pod)
 	own := len(pi.Affinity.PreferredAffinity)+len(pi.Affinity.PreferredAntiAffinity) > 0
 	snap := state.Snapshot()
 	if !own {

@@ -87,7 +87,7 @@ func (*Fit) Name() string { return FitName }
 
 // PreFilter computes the pod's requests once for the cycle.
 func (*Fit) PreFilter(_ context.Context, state *framework.CycleState, pod *v1.Pod, _ *framework.Snapshot) *framework.Status {
-	state.Write(podInfoKey, framework.NewPodInfo(pod))
+	state.Write(podInfoKey, state.PodInfo(pod))
 	return nil
 }
 
@@ -158,7 +158,7 @@ func (f *Fit) insufficient(pi *framework.PodInfo, node *framework.NodeInfo) []sh
 // PreScore stores the pod's requests when PreFilter did not run.
 func (*Fit) PreScore(_ context.Context, state *framework.CycleState, pod *v1.Pod, _ []*framework.NodeInfo) *framework.Status {
 	if _, ok := state.Read(podInfoKey); !ok {
-		state.Write(podInfoKey, framework.NewPodInfo(pod))
+		state.Write(podInfoKey, state.PodInfo(pod))
 	}
 	return nil
 }

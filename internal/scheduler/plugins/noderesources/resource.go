@@ -34,6 +34,9 @@ const podInfoKey framework.StateKey = "PreFilterNodeResourcesFit"
 
 // podInfo reads the PodInfo that PreFilter or PreScore stored, or computes it.
 func podInfo(state *framework.CycleState, pod *v1.Pod) *framework.PodInfo {
+	if pi, ok := state.CyclePodInfo(pod); ok {
+		return pi // what PreFilter and PreScore store, found without a lookup
+	}
 	if state != nil {
 		if v, ok := state.Read(podInfoKey); ok {
 			if pi, ok := v.(*framework.PodInfo); ok && pi.Pod == pod {
@@ -41,5 +44,5 @@ func podInfo(state *framework.CycleState, pod *v1.Pod) *framework.PodInfo {
 			}
 		}
 	}
-	return framework.NewPodInfo(pod)
+	return state.PodInfo(pod)
 }

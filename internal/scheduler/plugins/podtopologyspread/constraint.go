@@ -1,6 +1,8 @@
 package podtopologyspread
 
 import (
+	"slices"
+
 	v1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -16,6 +18,8 @@ type constraint struct {
 	MaxSkew     int32
 	TopologyKey string
 	Selector    labels.Selector
+	// match is Selector for counting pods (set with it: withSelector).
+	match framework.LabelMatcher
 	// MinDomains is 1 when unset.
 	MinDomains int32
 	// HonorAffinity and HonorTaints say which nodes count (defaults:
@@ -34,20 +38,25 @@ func (p *PodTopologySpread) constraints(pod *v1.Pod, action v1.UnsatisfiableCons
 	}
 	defaults := p.args.DefaultConstraints
 	if p.args.DefaultingType != ListDefaulting {
-		defaults = SystemDefaultConstraints()
+		defaults = p.system
+		if defaults == nil {
+			defaults = SystemDefaultConstraints()
+		}
 	}
-	cs = parseConstraints(defaults, pod.Labels, action)
-	if len(cs) == 0 {
+	if !slices.ContainsFunc(defaults, func(c v1.TopologySpreadConstraint) bool { return c.WhenUnsatisfiable == action }) {
 		return nil, false
 	}
 	sel := DefaultSelector(pod, p.workloads)
 	if sel.Empty() {
 		return nil, false
 	}
+	// Default constraints have no selector of their own (Args.Validate),
+	// so each parses and then takes sel.
+	cs = parseConstraints(defaults, pod.Labels, action)
 	for i := range cs {
-		cs[i].Selector = sel
+		cs[i].withSelector(sel)
 	}
-	return cs, true
+	return cs, len(cs) > 0
 }
 
 // systemDefaulted reports whether the defaults in use are the system ones,
@@ -76,15 +85,21 @@ func parseConstraints(list []v1.TopologySpreadConstraint, podLabels map[string]s
 				}
 			}
 		}
-		pc := constraint{MaxSkew: c.MaxSkew, TopologyKey: c.TopologyKey, Selector: sel, MinDomains: 1,
+		pc := constraint{MaxSkew: c.MaxSkew, TopologyKey: c.TopologyKey, MinDomains: 1,
 			HonorAffinity: c.NodeAffinityPolicy == nil || *c.NodeAffinityPolicy == v1.NodeInclusionPolicyHonor,
 			HonorTaints:   c.NodeTaintsPolicy != nil && *c.NodeTaintsPolicy == v1.NodeInclusionPolicyHonor}
 		if c.MinDomains != nil {
 			pc.MinDomains = *c.MinDomains
 		}
+		pc.withSelector(sel)
 		out = append(out, pc)
 	}
 	return out
+}
+
+// withSelector sets the constraint's selector.
+func (c *constraint) withSelector(sel labels.Selector) {
+	c.Selector, c.match = sel, framework.NewLabelMatcher(sel)
 }
 
 // hasAllKeys reports whether node has every constraint's topology key.
@@ -93,6 +108,19 @@ func hasAllKeys(node *v1.Node, cs []constraint) bool {
 		if _, ok := node.Labels[cs[i].TopologyKey]; !ok {
 			return false
 		}
+	}
+	return true
+}
+
+// topologyValues sets vals[i] to node's value of cs[i]'s topology key and
+// reports whether node has every key (hasAllKeys, looking each key up once).
+func topologyValues(node *v1.Node, cs []constraint, vals []string) bool {
+	for i := range cs {
+		v, ok := node.Labels[cs[i].TopologyKey]
+		if !ok {
+			return false
+		}
+		vals[i] = v
 	}
 	return true
 }
@@ -131,11 +159,11 @@ func tolerates(tolerations []v1.Toleration, taint *v1.Taint) bool {
 
 // countMatching counts the pods of ns that sel selects and that are not
 // being deleted.
-func countMatching(pods []*framework.PodInfo, sel labels.Selector, ns string) int {
+func countMatching(pods []*framework.PodInfo, sel *framework.LabelMatcher, ns string) int {
 	n := 0
 	for _, pi := range pods {
 		p := pi.Pod
-		if p.Namespace == ns && p.DeletionTimestamp == nil && sel.Matches(labels.Set(p.Labels)) {
+		if p.Namespace == ns && p.DeletionTimestamp == nil && sel.Matches(p.Labels) {
 			n++
 		}
 	}

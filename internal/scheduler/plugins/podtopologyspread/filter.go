@@ -34,6 +34,8 @@ var errNoState = errors.New("no PodTopologySpread state")
 type PodTopologySpread struct {
 	args      Args
 	workloads Workloads
+	// system are SystemDefaultConstraints, made once by New (read-only).
+	system []v1.TopologySpreadConstraint
 }
 
 // New returns the plugin with validated args; w (nil: none) is where the
@@ -42,7 +44,7 @@ func New(args Args, w Workloads) (*PodTopologySpread, error) {
 	if err := args.Validate(); err != nil {
 		return nil, fmt.Errorf("%s args: %w", Name, err)
 	}
-	return &PodTopologySpread{args: args, workloads: w}, nil
+	return &PodTopologySpread{args: args, workloads: w, system: SystemDefaultConstraints()}, nil
 }
 
 var (
@@ -91,15 +93,16 @@ func (p *PodTopologySpread) PreFilter(_ context.Context, state *framework.CycleS
 			s.selfMatch[i] = 1
 		}
 	}
+	vals := make([]string, len(cs))
 	for _, n := range snap.Nodes {
-		if !hasAllKeys(n.Node, cs) {
+		if !topologyValues(n.Node, cs, vals) {
 			continue
 		}
 		for i := range cs {
 			if !cs[i].nodeCounts(pod, n.Node) {
 				continue
 			}
-			s.domains[i].counts[n.Node.Labels[cs[i].TopologyKey]] += countMatching(n.Pods, cs[i].Selector, pod.Namespace)
+			s.domains[i].counts[vals[i]] += countMatching(n.Pods, &cs[i].match, pod.Namespace)
 		}
 	}
 	for i := range s.domains {

@@ -73,7 +73,7 @@ func (p *PodTopologySpread) PreScore(_ context.Context, state *framework.CycleSt
 			}
 			val := n.Node.Labels[c.TopologyKey]
 			if _, ok := s.counts[i][val]; ok {
-				s.counts[i][val] += countMatching(n.Pods, c.Selector, pod.Namespace)
+				s.counts[i][val] += countMatching(n.Pods, &c.match, pod.Namespace)
 			}
 		}
 	}
@@ -101,7 +101,7 @@ func (*PodTopologySpread) Score(_ context.Context, state *framework.CycleState, 
 		}
 		var cnt int
 		if c.TopologyKey == v1.LabelHostname {
-			cnt = countMatching(node.Pods, c.Selector, s.ns)
+			cnt = countMatching(node.Pods, &c.match, s.ns)
 		} else {
 			cnt = s.counts[i][val]
 		}
