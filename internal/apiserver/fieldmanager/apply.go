@@ -56,7 +56,7 @@ func (m *Manager) Apply(ctx context.Context, gvk schema.GroupVersionKind, cur ru
 	if err != nil {
 		return nil, fmt.Errorf("apply %s: %w", gvk, err)
 	}
-	key, err := managerKey(metav1.ManagedFieldsEntry{Manager: manager, Operation: metav1.ManagedFieldsOperationApply})
+	key, err := mf.keyOf(metav1.ManagedFieldsEntry{Manager: manager, Operation: metav1.ManagedFieldsOperationApply})
 	if err != nil {
 		return nil, fmt.Errorf("apply %s: %w", gvk, err)
 	}

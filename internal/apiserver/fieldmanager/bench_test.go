@@ -33,7 +33,8 @@ func benchPod(i int) *corev1.Pod {
 }
 
 // BenchmarkUpdate records managed fields of a pod create (the API
-// server's hottest write) and of a status update.
+// server's hottest write), of a label change by another manager and of a
+// status update.
 func BenchmarkUpdate(b *testing.B) {
 	m := testManager(b)
 	ctx := context.Background()
@@ -47,6 +48,11 @@ func BenchmarkUpdate(b *testing.B) {
 	}{
 		{"create", func() (runtime.Object, error) {
 			return m.Update(ctx, podGVK, nil, benchPod(1), "kube-controller-manager", "")
+		}},
+		{"update", func() (runtime.Object, error) {
+			next := created.DeepCopyObject().(*corev1.Pod)
+			next.Labels["tier"] = "front"
+			return m.Update(ctx, podGVK, created, next, "kubectl-label", "")
 		}},
 		{"status", func() (runtime.Object, error) {
 			next := created.DeepCopyObject().(*corev1.Pod)

@@ -40,7 +40,7 @@ func (m *Manager) capUpdaters(mf managed) managed {
 			break
 		}
 		vs := mf.fields[key]
-		bucket, err := managerKey(metav1.ManagedFieldsEntry{
+		bucket, err := mf.keyOf(metav1.ManagedFieldsEntry{
 			Manager: ancientChanges, Operation: metav1.ManagedFieldsOperationUpdate, APIVersion: string(vs.APIVersion()),
 		})
 		if err != nil || bucket == key {

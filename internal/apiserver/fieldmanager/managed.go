@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"unicode/utf8"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
@@ -18,10 +19,45 @@ const fieldsTypeV1 = "FieldsV1"
 type managed struct {
 	fields fieldpath.ManagedFields
 	times  map[string]*metav1.Time
+	// ids remembers the identity of keys made by keyOf, so that encoding
+	// need not parse them back; keys missing from it are parsed.
+	ids map[string]metav1.ManagedFieldsEntry
 }
 
 func newManaged() managed {
-	return managed{fields: fieldpath.ManagedFields{}, times: map[string]*metav1.Time{}}
+	return managed{
+		fields: fieldpath.ManagedFields{}, times: map[string]*metav1.Time{},
+		ids: map[string]metav1.ManagedFieldsEntry{},
+	}
+}
+
+// keyOf returns managerKey(e) and remembers the identity it stands for,
+// unless a field is not valid UTF-8 (then only parsing the key yields what
+// JSON made of it).
+func (m managed) keyOf(e metav1.ManagedFieldsEntry) (string, error) {
+	key, err := managerKey(e)
+	if err != nil || m.ids == nil {
+		return key, err
+	}
+	id := metav1.ManagedFieldsEntry{Manager: e.Manager, Operation: e.Operation, Subresource: e.Subresource}
+	if e.Operation != metav1.ManagedFieldsOperationApply {
+		id.APIVersion = e.APIVersion
+	}
+	for _, s := range []string{id.Manager, string(id.Operation), id.APIVersion, id.Subresource} {
+		if !utf8.ValidString(s) {
+			return key, nil
+		}
+	}
+	m.ids[key] = id
+	return key, nil
+}
+
+// identityOf is identity(key), from memory when keyOf made the key.
+func (m managed) identityOf(key string) (metav1.ManagedFieldsEntry, error) {
+	if id, ok := m.ids[key]; ok {
+		return id, nil
+	}
+	return identity(key)
 }
 
 // managerKey identifies one managedFields entry: the JSON of the entry
@@ -60,7 +96,7 @@ func decodeManaged(entries []metav1.ManagedFieldsEntry) (managed, error) {
 		if e.FieldsV1 == nil {
 			return managed{}, fmt.Errorf("managedFields[%d]: fieldsV1 is empty", i)
 		}
-		key, err := managerKey(e)
+		key, err := m.keyOf(e)
 		if err != nil {
 			return managed{}, fmt.Errorf("managedFields[%d]: %w", i, err)
 		}
@@ -87,7 +123,7 @@ func encodeManaged(m managed) ([]metav1.ManagedFieldsEntry, error) {
 	}
 	out := make([]metav1.ManagedFieldsEntry, 0, len(m.fields))
 	for key, vs := range m.fields {
-		e, err := identity(key)
+		e, err := m.identityOf(key)
 		if err != nil {
 			return nil, err
 		}

@@ -27,6 +27,10 @@ type Manager struct {
 	initErr error
 
 	kinds kindCache
+
+	// mainFilter and statusFilter decide what writes to the main resource
+	// and to the status subresource may own; read-only once built.
+	mainFilter, statusFilter ownershipFilter
 }
 
 // Option configures a Manager.
@@ -49,7 +53,10 @@ func New(scheme *runtime.Scheme, opts ...Option) (*Manager, error) {
 	if scheme == nil {
 		return nil, errors.New("fieldmanager: nil scheme")
 	}
-	m := &Manager{scheme: scheme, clock: clock.RealClock{}, maxUpdates: defaultMaxUpdateManagers}
+	m := &Manager{
+		scheme: scheme, clock: clock.RealClock{}, maxUpdates: defaultMaxUpdateManagers,
+		mainFilter: newOwnershipFilter(""), statusFilter: newOwnershipFilter("status"),
+	}
 	for _, o := range opts {
 		o(m)
 	}
@@ -80,9 +87,18 @@ func (m *Manager) buildUpdater(gvk schema.GroupVersionKind, subresource string) 
 	version := fieldpath.APIVersion(gvk.GroupVersion().String())
 	b := merge.UpdaterBuilder{
 		Converter:    versionConverter{m: m, gvk: gvk},
-		IgnoreFilter: map[fieldpath.APIVersion]fieldpath.Filter{version: newOwnershipFilter(subresource)},
+		IgnoreFilter: map[fieldpath.APIVersion]fieldpath.Filter{version: m.filter(subresource)},
 	}
 	return b.BuildUpdater()
+}
+
+// filter returns what a write through subresource ("" or "status") may
+// own (see ownershipFilter).
+func (m *Manager) filter(subresource string) ownershipFilter {
+	if subresource == "status" {
+		return m.statusFilter
+	}
+	return m.mainFilter
 }
 
 // errMissingVersion marks a managedFields entry of a version this server

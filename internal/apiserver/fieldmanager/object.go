@@ -2,6 +2,7 @@ package fieldmanager
 
 import (
 	"fmt"
+	"reflect"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -14,12 +15,30 @@ import (
 // a merge value. metadata.managedFields is left out: it is bookkeeping, not
 // content, and is re-encoded by the caller.
 func (m *Manager) toTyped(pt typed.ParseableType, gvk schema.GroupVersionKind, obj runtime.Object) (*typed.TypedValue, error) {
+	u, err := m.unstructuredOf(gvk, obj)
+	if err != nil {
+		return nil, err
+	}
+	tv, err := pt.FromUnstructured(u, typed.AllowDuplicates)
+	if err != nil {
+		return nil, fmt.Errorf("read %s as merge value: %w", gvk, err)
+	}
+	return tv, nil
+}
+
+// unstructuredOf is the content toTyped reads obj as: its unstructured
+// form with apiVersion and kind set and without metadata.managedFields.
+func (m *Manager) unstructuredOf(gvk schema.GroupVersionKind, obj runtime.Object) (map[string]interface{}, error) {
 	if obj == nil {
 		zero, err := m.scheme.New(gvk)
 		if err != nil {
 			return nil, fmt.Errorf("new %s: %w", gvk, err)
 		}
 		obj = zero
+	}
+	obj, err := withoutManagedFields(obj)
+	if err != nil {
+		return nil, fmt.Errorf("convert %s to unstructured: %w", gvk, err)
 	}
 	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
 	if err != nil {
@@ -29,11 +48,39 @@ func (m *Manager) toTyped(pt typed.ParseableType, gvk schema.GroupVersionKind, o
 	if md, ok := u["metadata"].(map[string]interface{}); ok {
 		delete(md, "managedFields")
 	}
-	tv, err := pt.FromUnstructured(u, typed.AllowDuplicates)
-	if err != nil {
-		return nil, fmt.Errorf("read %s as merge value: %w", gvk, err)
+	return u, nil
+}
+
+// withoutManagedFields returns obj, or when it has managedFields a shallow
+// copy without them: converting them to unstructured data (their fieldsV1
+// is decoded as JSON) would cost more than the rest of the object, only to
+// be dropped. obj itself is never changed; it may be shared (a stored
+// object). Unstructured objects and objects without ObjectMeta are returned
+// as they are: a shallow copy would share the former's content.
+func withoutManagedFields(obj runtime.Object) (runtime.Object, error) {
+	if _, ok := obj.(runtime.Unstructured); ok {
+		return obj, nil
 	}
-	return tv, nil
+	acc, err := meta.Accessor(obj)
+	if err != nil || len(acc.GetManagedFields()) == 0 {
+		return obj, nil
+	}
+	v := reflect.ValueOf(obj)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return obj, nil
+	}
+	cp := reflect.New(v.Elem().Type())
+	cp.Elem().Set(v.Elem())
+	out, ok := cp.Interface().(runtime.Object)
+	if !ok {
+		return obj, nil
+	}
+	outAcc, err := meta.Accessor(out)
+	if err != nil {
+		return nil, fmt.Errorf("object metadata: %w", err)
+	}
+	outAcc.SetManagedFields(nil)
+	return out, nil
 }
 
 // fromTyped builds a typed object of kind gvk from a merge value.
