@@ -11,6 +11,10 @@
 // object's unstructured data (conform.go, added.go; tests hold it to
 // structured-merge-diff's own results on random objects of every kind) and
 // fall back to structured-merge-diff for any shape it does not handle.
+// Typed objects are read as unstructured data through a conversion plan
+// built once per Go type (tounstructured.go), which must return exactly
+// what apimachinery's DefaultUnstructuredConverter returns; types it does
+// not cover go to that converter.
 //
 // It is a pure library over values: it must not read or write storage, run
 // defaulting, validation or admission, or know about HTTP beyond returning

@@ -27,6 +27,7 @@ type Manager struct {
 	initErr error
 
 	kinds kindCache
+	convs converterCache
 
 	// mainFilter and statusFilter decide what writes to the main resource
 	// and to the status subresource may own; read-only once built.

@@ -40,7 +40,7 @@ func (m *Manager) unstructuredOf(gvk schema.GroupVersionKind, obj runtime.Object
 	if err != nil {
 		return nil, fmt.Errorf("convert %s to unstructured: %w", gvk, err)
 	}
-	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	u, err := m.toUnstructured(obj)
 	if err != nil {
 		return nil, fmt.Errorf("convert %s to unstructured: %w", gvk, err)
 	}
