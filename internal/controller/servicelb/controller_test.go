@@ -115,6 +115,26 @@ func drainEvents(rec *record.FakeRecorder) string {
 	}
 }
 
+// waitEvents waits until the events recorded from now on contain every
+// one of want: the controller records an event after the status write a
+// test waits for, so it may come a moment later.
+func waitEvents(t *testing.T, rec *record.FakeRecorder, want ...string) {
+	t.Helper()
+	var events string
+	err := wait.PollUntilContextTimeout(context.Background(), 10*time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
+		events += drainEvents(rec) + "\n"
+		for _, w := range want {
+			if !strings.Contains(events, w) {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+	if err != nil {
+		t.Fatalf("events %q lack one of %q: %v", events, want, err)
+	}
+}
+
 func TestNodeModeFollowsReadyNodes(t *testing.T) {
 	srv := apiservertest.Start(t, nil)
 	cs := srv.Clientset(t, false)
@@ -124,12 +144,7 @@ func TestNodeModeFollowsReadyNodes(t *testing.T) {
 	createLB(t, cs, "web", nil)
 	createLB(t, cs, "other", ptr.To("example.com/other"))
 	waitIngress(t, cs, "web", "10.1.0.1", "10.1.0.2")
-	events := drainEvents(rec)
-	for _, want := range []string{"Normal EnsuringLoadBalancer Ensuring load balancer", "Normal EnsuredLoadBalancer Ensured load balancer"} {
-		if !strings.Contains(events, want) {
-			t.Errorf("events %q lack %q", events, want)
-		}
-	}
+	waitEvents(t, rec, "Normal EnsuringLoadBalancer Ensuring load balancer", "Normal EnsuredLoadBalancer Ensured load balancer")
 
 	setNode(t, cs, "b", "10.1.0.2", corev1.ConditionFalse)
 	waitIngress(t, cs, "web", "10.1.0.1")
@@ -162,9 +177,7 @@ func TestNodeModeFollowsReadyNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitIngress(t, cs, "web")
-	if events := drainEvents(rec); !strings.Contains(events, "DeletedLoadBalancer") {
-		t.Errorf("clearing the status recorded %q, want DeletedLoadBalancer", events)
-	}
+	waitEvents(t, rec, "DeletedLoadBalancer")
 }
 
 func TestPoolModeOneStableAddressPerService(t *testing.T) {
