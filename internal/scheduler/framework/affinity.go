@@ -53,6 +53,13 @@ func (t *AffinityTerm) Matches(pod *v1.Pod, nsLabels func(ns string) labels.Set)
 	return t.Selector.Matches(labels.Set(pod.Labels))
 }
 
+// UsesNamespaceLabels reports whether Matches may ask for namespace labels
+// (a non-empty namespaceSelector): its answer may then change while the
+// pods stay the same.
+func (t *AffinityTerm) UsesNamespaceLabels() bool {
+	return t.onlyNamespace == "" && t.NamespaceSelector != nil && !t.NamespaceSelector.Empty()
+}
+
 func (t *AffinityTerm) namespaceSelected(ns string, nsLabels func(ns string) labels.Set) bool {
 	if t.NamespaceSelector == nil {
 		return false

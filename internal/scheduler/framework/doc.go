@@ -8,6 +8,8 @@
 // talk to the API, start informers, sleep or keep state between scheduling
 // cycles other than the rotating start index of Algorithm (its scratch
 // buffers are reused, not remembered: each cycle overwrites what it reads
-// and clears the pointers it leaves). Plugins must
+// and clears the pointers it leaves) and the NodeMemo a plugin may keep
+// (per-node results reused only for the very same unchanged NodeInfo, so
+// never a different answer). Plugins must
 // never mutate the Snapshot, the NodeInfos or the pods they are handed.
 package framework

@@ -80,3 +80,17 @@ func (r *labelRequirement) matches(l map[string]string) bool {
 		return !ok
 	}
 }
+
+// SelectorKey names what sel selects, for memo keys (NodeMemo): selectors
+// with equal keys select the same label sets. nil is "", a selector that
+// selects nothing "!", any other "=" and its canonical String (which is ""
+// both for labels.Everything and labels.Nothing, hence the prefixes).
+func SelectorKey(sel labels.Selector) string {
+	if sel == nil {
+		return ""
+	}
+	if _, selectable := sel.Requirements(); !selectable {
+		return "!"
+	}
+	return "=" + sel.String()
+}

@@ -166,6 +166,9 @@ type NodeInfo struct {
 	ImageSizes map[string]int64
 	// Generation increases on every change (set by the cache).
 	Generation int64
+	// rev counts the changes made through SetNode, AddPod and RemovePod
+	// (NodeMemo tells a NodeInfo changed in place from its earlier self).
+	rev uint64
 }
 
 // NewNodeInfo returns an empty NodeInfo for node (which may be nil while
@@ -188,6 +191,7 @@ func (n *NodeInfo) Name() string {
 
 // SetNode sets or replaces the node object.
 func (n *NodeInfo) SetNode(node *v1.Node) {
+	n.rev++
 	n.Node = node
 	n.Allocatable = NewResource(node.Status.Allocatable)
 	n.ImageSizes = make(map[string]int64, len(node.Status.Images))
@@ -200,6 +204,7 @@ func (n *NodeInfo) SetNode(node *v1.Node) {
 
 // AddPod counts pi on the node.
 func (n *NodeInfo) AddPod(pi *PodInfo) {
+	n.rev++
 	n.Pods = append(n.Pods, pi)
 	n.Requested.plus(&pi.Requests, 1)
 	n.NonZeroRequested.plus(&pi.NonZero, 1)
@@ -228,6 +233,7 @@ func (n *NodeInfo) RemovePod(uid string) bool {
 		if string(pi.Pod.UID) != uid {
 			continue
 		}
+		n.rev++
 		last := len(n.Pods) - 1
 		n.Pods[i] = n.Pods[last]
 		n.Pods[last] = nil

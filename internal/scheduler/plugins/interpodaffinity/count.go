@@ -41,12 +41,28 @@ func mergeInto(dst *map[topologyPair]int, src map[topologyPair]int, size int) {
 // (each with its own maps, merged at the end), and returns per topology
 // pair: existing pods' required anti-affinity terms matching pi; existing
 // pods matching all of pi's required affinity terms (per term key); and
-// existing pods matching each of pi's required anti-affinity terms.
+// existing pods matching each of pi's required anti-affinity terms. What a
+// node contributes is remembered in p.memo for pods of the same shape
+// (memoKey) and recomputed only for nodes changed since.
 func (p *InterPodAffinity) count(pi *framework.PodInfo, nodes []*framework.NodeInfo) counts {
+	hasTerms := len(pi.Affinity.RequiredAffinity)+len(pi.Affinity.RequiredAntiAffinity) > 0
 	workers := min(p.parallelism, len(nodes)/64+1)
-	if len(pi.Affinity.RequiredAffinity)+len(pi.Affinity.RequiredAntiAffinity) == 0 {
+	if !hasTerms {
 		// Only existing anti-affinity pods are visited: not worth a goroutine.
 		workers = 1
+	}
+	var memo *framework.MemoTable[*nodeCount]
+	if hasTerms || anyAntiAffinity(nodes) {
+		if key, ok := memoKey(pi); ok {
+			var warm bool
+			memo, warm = p.memo.Take(key, len(nodes))
+			defer p.memo.Put(memo)
+			if warm {
+				// Most nodes are remembered: goroutines would cost more
+				// than they save.
+				workers = 1
+			}
+		}
 	}
 	// The first worker's maps receive the others': they get room for the
 	// whole count, the others for their share.
@@ -54,9 +70,7 @@ func (p *InterPodAffinity) count(pi *framework.PodInfo, nodes []*framework.NodeI
 	var total counts
 	if workers == 1 {
 		total.size = size
-		for _, n := range nodes {
-			p.countNode(&total, pi, n)
-		}
+		p.countRange(&total, pi, nodes, 0, len(nodes), memo)
 	} else {
 		parts := make([]counts, workers)
 		var wg sync.WaitGroup
@@ -66,11 +80,7 @@ func (p *InterPodAffinity) count(pi *framework.PodInfo, nodes []*framework.NodeI
 			if w > 0 {
 				parts[w].size = [3]int{size[0]/workers + 1, size[1]/workers + 1, size[2]/workers + 1}
 			}
-			wg.Go(func() {
-				for _, n := range nodes[lo:hi] {
-					p.countNode(&parts[w], pi, n)
-				}
-			})
+			wg.Go(func() { p.countRange(&parts[w], pi, nodes, lo, hi, memo) })
 		}
 		wg.Wait()
 		total = parts[0]
@@ -86,37 +96,51 @@ func (p *InterPodAffinity) count(pi *framework.PodInfo, nodes []*framework.NodeI
 	return total
 }
 
-func (p *InterPodAffinity) countNode(c *counts, pi *framework.PodInfo, n *framework.NodeInfo) {
-	pod := pi.Pod
-	for _, ex := range n.PodsWithRequiredAntiAffinity {
-		for i := range ex.Affinity.RequiredAntiAffinity {
-			t := &ex.Affinity.RequiredAntiAffinity[i]
-			if t.Matches(pod, p.nsLabels) {
-				c.existingAnti = addPair(c.existingAnti, c.size[0], n.Node, t.TopologyKey)
-			}
+// anyAntiAffinity reports whether a pod on nodes has a required
+// anti-affinity term.
+func anyAntiAffinity(nodes []*framework.NodeInfo) bool {
+	for _, n := range nodes {
+		if len(n.PodsWithRequiredAntiAffinity) > 0 {
+			return true
 		}
 	}
-	req, anti := pi.Affinity.RequiredAffinity, pi.Affinity.RequiredAntiAffinity
-	if len(req) == 0 && len(anti) == 0 {
-		return
-	}
-	for _, ex := range n.Pods {
-		if len(req) > 0 && matchesAll(req, ex.Pod, p.nsLabels) {
-			for i := range req {
-				c.affinity = addPair(c.affinity, c.size[1], n.Node, req[i].TopologyKey)
-			}
+	return false
+}
+
+// countRange counts nodes[lo:hi] into c, through memo when not nil.
+func (p *InterPodAffinity) countRange(c *counts, pi *framework.PodInfo, nodes []*framework.NodeInfo, lo, hi int, memo *framework.MemoTable[*nodeCount]) {
+	hasTerms := len(pi.Affinity.RequiredAffinity)+len(pi.Affinity.RequiredAntiAffinity) > 0
+	for i := lo; i < hi; i++ {
+		n := nodes[i]
+		if !hasTerms && len(n.PodsWithRequiredAntiAffinity) == 0 {
+			continue
 		}
-		for i := range anti {
-			if anti[i].Matches(ex.Pod, p.nsLabels) {
-				c.anti = addPair(c.anti, c.size[2], n.Node, anti[i].TopologyKey)
-			}
+		if memo == nil {
+			nc, _ := p.scanNode(pi, n)
+			c.add(n.Node, pi, &nc)
+			continue
 		}
+		if hit := memo.Get(i, n); hit != nil {
+			if *hit != nil {
+				c.add(n.Node, pi, *hit)
+			}
+			continue
+		}
+		v, cacheable := p.scanNode(pi, n)
+		if cacheable {
+			var keep *nodeCount // nil: nothing counted, the common case
+			if !v.zero() {
+				keep = &v
+			}
+			memo.Set(i, n, keep)
+		}
+		c.add(n.Node, pi, &v)
 	}
 }
 
-// addPair counts one for node's value of key (allocating m with room for
+// addPair counts k for node's value of key (allocating m with room for
 // size pairs if nil); nodes without the label do not count.
-func addPair(m map[topologyPair]int, size int, node *v1.Node, key string) map[topologyPair]int {
+func addPair(m map[topologyPair]int, size int, node *v1.Node, key string, k int) map[topologyPair]int {
 	val, ok := node.Labels[key]
 	if !ok {
 		return m
@@ -124,6 +148,6 @@ func addPair(m map[topologyPair]int, size int, node *v1.Node, key string) map[to
 	if m == nil {
 		m = make(map[topologyPair]int, size)
 	}
-	m[topologyPair{key, val}]++
+	m[topologyPair{key, val}] += k
 	return m
 }

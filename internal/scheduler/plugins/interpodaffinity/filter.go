@@ -46,6 +46,10 @@ type InterPodAffinity struct {
 	hardWeight  int32
 	parallelism int
 	sizes       sizeHints
+	// memo keeps PreFilter's per-node counts between cycles (NodeMemo:
+	// reused only for unchanged nodes, so answers are as if recounted),
+	// for up to memoShapes incoming pod shapes.
+	memo framework.NodeMemo[*nodeCount]
 }
 
 var (
@@ -63,7 +67,9 @@ func New(o Options) *InterPodAffinity {
 	if o.Parallelism <= 0 {
 		o.Parallelism = runtime.GOMAXPROCS(0)
 	}
-	return &InterPodAffinity{nsLabels: o.NamespaceLabels, hardWeight: o.HardPodAffinityWeight, parallelism: o.Parallelism}
+	p := &InterPodAffinity{nsLabels: o.NamespaceLabels, hardWeight: o.HardPodAffinityWeight, parallelism: o.Parallelism}
+	p.memo.Limit = memoShapes
+	return p
 }
 
 // Name returns Name.

@@ -112,19 +112,6 @@ func hasAllKeys(node *v1.Node, cs []constraint) bool {
 	return true
 }
 
-// topologyValues sets vals[i] to node's value of cs[i]'s topology key and
-// reports whether node has every key (hasAllKeys, looking each key up once).
-func topologyValues(node *v1.Node, cs []constraint, vals []string) bool {
-	for i := range cs {
-		v, ok := node.Labels[cs[i].TopologyKey]
-		if !ok {
-			return false
-		}
-		vals[i] = v
-	}
-	return true
-}
-
 // nodeCounts reports whether node's pods count for c given the incoming
 // pod's node selector, required node affinity and tolerations.
 func (c *constraint) nodeCounts(pod *v1.Pod, node *v1.Node) bool {

@@ -9,6 +9,8 @@
 // constraints (upstream's System defaults, or the configured List) with a
 // selector built from the Services, ReplicaSet, StatefulSet or
 // ReplicationController selecting them, looked up through the Workloads
-// interface. It reads only the snapshot and Workloads; it must not do I/O
-// or keep state between cycles.
+// interface. The matching pods of each node are remembered
+// (framework.NodeMemo) per selectors and namespace and reused only while
+// that node's NodeInfo is unchanged. It reads only the snapshot and
+// Workloads; it must not do I/O or keep any other state between cycles.
 package podtopologyspread

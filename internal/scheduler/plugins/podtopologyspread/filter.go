@@ -36,6 +36,9 @@ type PodTopologySpread struct {
 	workloads Workloads
 	// system are SystemDefaultConstraints, made once by New (read-only).
 	system []v1.TopologySpreadConstraint
+	// matches keeps per-node counts of matching pods between cycles
+	// (NodeMemo: reused only for unchanged nodes).
+	matches framework.NodeMemo[nodeMatch]
 }
 
 // New returns the plugin with validated args; w (nil: none) is where the
@@ -93,16 +96,18 @@ func (p *PodTopologySpread) PreFilter(_ context.Context, state *framework.CycleS
 			s.selfMatch[i] = 1
 		}
 	}
-	vals := make([]string, len(cs))
-	for _, n := range snap.Nodes {
-		if !topologyValues(n.Node, cs, vals) {
+	matches := p.takeMatches(cs, pod.Namespace, len(snap.Nodes))
+	defer p.matches.Put(matches)
+	for pos, n := range snap.Nodes {
+		m := matchesAt(matches, pos, n, cs, pod.Namespace)
+		if !m.hasAll {
 			continue
 		}
 		for i := range cs {
 			if !cs[i].nodeCounts(pod, n.Node) {
 				continue
 			}
-			s.domains[i].counts[vals[i]] += countMatching(n.Pods, &cs[i].match, pod.Namespace)
+			s.domains[i].counts[m.per[i].val] += m.per[i].n
 		}
 	}
 	for i := range s.domains {

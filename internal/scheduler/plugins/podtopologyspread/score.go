@@ -62,7 +62,10 @@ func (p *PodTopologySpread) PreScore(_ context.Context, state *framework.CycleSt
 		}
 		s.weights[i] = math.Log(float64(sizes[i] + 2))
 	}
-	for _, n := range state.Snapshot().Nodes {
+	all := state.Snapshot().Nodes
+	matches := p.takeMatches(cs, pod.Namespace, len(all))
+	defer p.matches.Put(matches)
+	for pos, n := range all {
 		if requireAll && !hasAllKeys(n.Node, cs) {
 			continue
 		}
@@ -73,7 +76,7 @@ func (p *PodTopologySpread) PreScore(_ context.Context, state *framework.CycleSt
 			}
 			val := n.Node.Labels[c.TopologyKey]
 			if _, ok := s.counts[i][val]; ok {
-				s.counts[i][val] += countMatching(n.Pods, &c.match, pod.Namespace)
+				s.counts[i][val] += matchesAt(matches, pos, n, cs, pod.Namespace).per[i].n
 			}
 		}
 	}
