@@ -106,7 +106,7 @@ func (s *Server) deleteOne(rq *request, namespace, name string, opts *metav1.Del
 	key := rq.res.key(namespace, name)
 	deleteNow := false
 	var dry runtime.Object
-	out, err := s.store.GuaranteedUpdate(rq.ctx, key, s.caches.suggestion(rq.res.stored(), key), func(cur runtime.Object) (runtime.Object, bool, error) {
+	out, err := s.store.GuaranteedUpdate(rq.ctx, key, s.caches.suggestion(rq.res, key), func(cur runtime.Object) (runtime.Object, bool, error) {
 		if err := checkPreconditions(rq, cur, opts.Preconditions); err != nil {
 			return nil, false, err
 		}

@@ -181,7 +181,7 @@ func (s *Server) updateWith(rq *request, view view, track bool, produce func(cur
 		dryResult = next
 		return nil, false, errDryRun
 	}
-	out, err := s.store.GuaranteedUpdate(rq.ctx, key, s.caches.suggestion(rq.res.stored(), key), compute)
+	out, err := s.store.GuaranteedUpdate(rq.ctx, key, s.caches.suggestion(rq.res, key), compute)
 	if errors.Is(err, errDryRun) {
 		out, err = dryResult, nil
 	} else if err == nil {

@@ -121,20 +121,20 @@ func (f *Framework) runPreFilter(ctx context.Context, c *cycle, pod *v1.Pod, sna
 		switch {
 		case st.IsSkip():
 			c.skipFilter = append(c.skipFilter, p.Name())
-			mask |= 1 << (i % 64)
+			mask |= 1 << i // 0 past 64 plugins, which are not memoized
 		case st.Code() == Error:
 			return AsStatus(fmt.Errorf("prefilter plugin %s: %w", p.Name(), st.AsError())).WithPlugin(p.Name())
 		case !st.IsSuccess():
 			return st.WithPlugin(p.Name())
 		}
 	}
-	memo := c.runners != nil && len(f.preFilter) <= 64
-	if run := c.runners[mask]; memo && run != nil {
-		c.state.run = run
+	if c.runners == nil || len(f.preFilter) > 64 {
+		c.state.run = f.newCycleRunner(c)
 		return nil
 	}
-	run := f.newCycleRunner(c)
-	if memo {
+	run := c.runners[mask]
+	if run == nil {
+		run = f.newCycleRunner(c)
 		c.runners[mask] = run
 	}
 	c.state.run = run
